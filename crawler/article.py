@@ -1,0 +1,105 @@
+"""The article record: the one shape every part of newsmon agrees on.
+
+The JSON form is the contract between `extract`, `--format json`, `export`
+and `import`, so conversion lives next to the dataclass and nowhere else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    url: str
+    title: str
+    body: str
+    source: str | None = None
+    lead: str | None = None
+    published: datetime | None = None
+    modified: datetime | None = None
+    author: str | None = None
+    section: str | None = None
+    tags: tuple[str, ...] = field(default_factory=tuple)
+    language: str = "ru"
+    fetched: datetime | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON types in DESIGN.md's field order (dates as ISO 8601 with offset)."""
+        data = asdict(self)
+        for key in ("published", "modified", "fetched"):
+            value = data[key]
+            data[key] = value.isoformat() if value else None
+        data["tags"] = list(self.tags)
+        order = ("id", "url", "source", "title", "lead", "body", "published", "modified",
+                 "author", "section", "tags", "language", "fetched")
+        return {key: data[key] for key in order}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Article:
+        """Inverse of to_json; raises ValueError naming the first bad field."""
+        if not isinstance(data, dict):
+            raise ValueError("an article must be a JSON object")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown field {unknown[0]!r}")
+        for key in ("url", "title", "body"):
+            if not isinstance(data.get(key), str) or not data[key].strip():
+                raise ValueError(f"field {key!r} must be a non-empty string")
+        url = data["url"]
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise ValueError(f"field 'url' is not an http(s) URL: {url!r}")
+        kwargs: dict[str, Any] = {k: data.get(k) for k in known if k in data}
+        for key in ("published", "modified", "fetched"):
+            value = kwargs.get(key)
+            if value is None:
+                continue
+            try:
+                parsed = datetime.fromisoformat(value)
+            except (TypeError, ValueError):
+                raise ValueError(f"field {key!r} is not an ISO 8601 date: {value!r}") from None
+            if parsed.tzinfo is None:
+                raise ValueError(f"field {key!r} has no UTC offset: {value!r}")
+            kwargs[key] = parsed
+        tags = kwargs.get("tags") or []
+        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+            raise ValueError("field 'tags' must be a list of strings")
+        kwargs["tags"] = tuple(tags)
+        for key in ("source", "lead", "author", "section"):
+            if kwargs.get(key) is not None and not isinstance(kwargs[key], str):
+                raise ValueError(f"field {key!r} must be a string or null")
+        kwargs["id"] = article_id(url)
+        return cls(**kwargs)
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), ensure_ascii=False)
+
+
+def normalize_url(url: str) -> str:
+    """The form used for identity: two spellings of one page must not be archived twice."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if parts.port and (scheme, parts.port) not in (("http", 80), ("https", 443)):
+        host = f"{host}:{parts.port}"
+    path = parts.path or "/"
+    return urlunsplit((scheme, host, path, parts.query, ""))
+
+
+def article_id(url: str) -> str:
+    """Stable id from the canonical URL, short enough to type after `newsmon show`.
+
+    http/https and a trailing slash do not change the id: sites switch both.
+    """
+    parts = urlsplit(normalize_url(url))
+    key = f"{parts.netloc}{parts.path.rstrip('/') or '/'}"
+    if parts.query:
+        key += f"?{parts.query}"
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]

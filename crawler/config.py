@@ -1,0 +1,201 @@
+"""sources.toml: sources are data, so the file is validated as strictly as code would be.
+
+A typo in a key must not pass silently (a source that silently never crawls is
+worse than one that refuses to start), so unknown keys are errors that name
+the file, the source and the key.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_TIMEZONE = "Europe/Volgograd"
+DEFAULT_EVERY = "1h"
+DEFAULT_CONTACT = "https://github.com/newsmon/newsmon"
+SELECTOR_FIELDS = ("title", "lead", "body", "published", "modified", "author", "section", "tags",
+                   "remove")
+_EVERY = re.compile(r"^(\d+)([smhd])$")
+
+
+class ConfigError(ValueError):
+    """A problem in sources.toml, worded for the person editing the file."""
+
+
+@dataclass(frozen=True)
+class Source:
+    slug: str
+    name: str
+    home: str
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    listings: tuple[str, ...] = ()
+    article_url: str | None = None
+    topic: str = "all"
+    every: str = DEFAULT_EVERY
+    timezone: str = DEFAULT_TIMEZONE
+    delay: float = 1.0
+    concurrency: int = 2
+    verify: bool = True
+    ca_bundle: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    selectors: dict[str, str] = field(default_factory=dict)
+    max_pages: int = 5
+
+    @property
+    def domains(self) -> tuple[str, ...]:
+        """Hosts this source may be crawled on: those of every URL it names."""
+        hosts = []
+        for url in (self.home, *self.feeds, *self.sitemaps, *self.listings):
+            host = urlsplit(url).hostname
+            if host and host not in hosts:
+                hosts.append(host)
+        return tuple(hosts)
+
+    @property
+    def every_seconds(self) -> int:
+        number, unit = _EVERY.match(self.every).groups()  # type: ignore[union-attr]
+        return int(number) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
+
+    def is_article_url(self, url: str) -> bool | None:
+        """True/False when the source says which links are articles, None when it does not."""
+        if not self.article_url:
+            return None
+        return re.search(self.article_url, url) is not None
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    sources: dict[str, Source]
+    contact: str = DEFAULT_CONTACT
+
+    def select(self, slugs: list[str] | None) -> list[Source]:
+        if not slugs:
+            return list(self.sources.values())
+        unknown = [s for s in slugs if s not in self.sources]
+        if unknown:
+            known = ", ".join(self.sources) or "none"
+            raise ConfigError(f"unknown source {unknown[0]!r} (configured: {known})")
+        return [self.sources[s] for s in slugs]
+
+
+def bundled_sources_path() -> Path:
+    return Path(str(resources.files("crawler").joinpath("sources.toml")))
+
+
+_FIELD_TYPES: dict[str, Any] = {
+    "name": str, "home": str, "feeds": list, "sitemaps": list, "listings": list,
+    "article_url": str, "topic": str, "every": str, "timezone": str, "delay": (int, float),
+    "concurrency": int, "verify": bool, "ca_bundle": str, "headers": dict, "selectors": dict,
+    "max_pages": int,
+}
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate sources.toml; every error names the file and the key."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read sources file ({exc.strerror})") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    extra = sorted(set(data) - {"sources", "crawler"})
+    if extra:
+        raise ConfigError(f"{path}: unknown top-level key {extra[0]!r}")
+    crawler = data.get("crawler", {})
+    bad = sorted(set(crawler) - {"contact"})
+    if bad:
+        raise ConfigError(f"{path}: [crawler]: unknown key {bad[0]!r}")
+    contact = crawler.get("contact", DEFAULT_CONTACT)
+    sources_table = data.get("sources", {})
+    if not isinstance(sources_table, dict):
+        raise ConfigError(f"{path}: 'sources' must be a table of [sources.SLUG] tables")
+    sources = {}
+    for slug, table in sources_table.items():
+        sources[slug] = _source(path, slug, table)
+    return Config(path=path, sources=sources, contact=contact)
+
+
+def _source(path: Path, slug: str, table: Any) -> Source:
+    where = f"{path}: [sources.{slug}]"
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", slug):
+        raise ConfigError(f"{where}: slug must be lower-case letters, digits, '-' or '_'")
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: must be a table")
+    for key, value in table.items():
+        expected = _FIELD_TYPES.get(key)
+        if expected is None:
+            raise ConfigError(f"{where}: unknown key {key!r}")
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise ConfigError(f"{where}: {key!r} has the wrong type ({type(value).__name__})")
+    for key in ("name", "home"):
+        if key not in table:
+            raise ConfigError(f"{where}: missing key {key!r}")
+    urls: dict[str, tuple[str, ...]] = {}
+    for key in ("feeds", "sitemaps", "listings"):
+        items = table.get(key, [])
+        for url in items:
+            _check_url(where, key, url)
+        urls[key] = tuple(items)
+    _check_url(where, "home", table["home"])
+    if not any(urls.values()):
+        raise ConfigError(f"{where}: needs at least one of 'feeds', 'sitemaps', 'listings'")
+    topic = table.get("topic", "all")
+    if topic not in ("all", "education"):
+        raise ConfigError(f"{where}: 'topic' must be \"all\" or \"education\", not {topic!r}")
+    every = table.get("every", DEFAULT_EVERY)
+    if not _EVERY.match(every) or int(every[:-1]) == 0:
+        raise ConfigError(f"{where}: 'every' must look like 30s, 15m, 2h or 1d, not {every!r}")
+    tz = table.get("timezone", DEFAULT_TIMEZONE)
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{where}: unknown 'timezone' {tz!r}") from None
+    if table.get("article_url"):
+        try:
+            re.compile(table["article_url"])
+        except re.error as exc:
+            raise ConfigError(f"{where}: 'article_url' is not a valid regex ({exc})") from None
+    delay = float(table.get("delay", 1.0))
+    if delay < 0:
+        raise ConfigError(f"{where}: 'delay' must not be negative")
+    concurrency = table.get("concurrency", 2)
+    if not 1 <= concurrency <= 16:
+        raise ConfigError(f"{where}: 'concurrency' must be between 1 and 16")
+    max_pages = table.get("max_pages", 5)
+    if not 1 <= max_pages <= 10000:
+        raise ConfigError(f"{where}: 'max_pages' must be between 1 and 10000")
+    selectors = table.get("selectors", {})
+    for key, value in selectors.items():
+        if key not in SELECTOR_FIELDS:
+            raise ConfigError(f"{where}.selectors: unknown key {key!r}")
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}.selectors: {key!r} must be a CSS selector string")
+    headers = table.get("headers", {})
+    if not all(isinstance(v, str) for v in headers.values()):
+        raise ConfigError(f"{where}: 'headers' values must be strings")
+    return Source(
+        slug=slug, name=table["name"], home=table["home"], feeds=urls["feeds"],
+        sitemaps=urls["sitemaps"], listings=urls["listings"],
+        article_url=table.get("article_url"), topic=topic, every=every, timezone=tz,
+        delay=delay, concurrency=concurrency, verify=table.get("verify", True),
+        ca_bundle=table.get("ca_bundle"), headers=dict(headers), selectors=dict(selectors),
+        max_pages=max_pages,
+    )
+
+
+def _check_url(where: str, key: str, url: Any) -> None:
+    if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https") \
+            or not urlsplit(url).hostname:
+        raise ConfigError(f"{where}: {key!r} must hold http(s) URLs, not {url!r}")

@@ -1,0 +1,1 @@
+"""The SQLite archive (the truth) and the Whoosh index derived from it."""

@@ -1,0 +1,222 @@
+"""The Whoosh index behind a small interface: add, rebuild, search, count.
+
+Only this module (and the query builder in search/query.py) imports Whoosh, so
+the distribution, or a server engine later, changes in one place.  The index
+is derived data: `newsmon reindex` rebuilds it from the archive at any time.
+
+Segments are written with compound=False: a compound segment is copied into
+memory on open, which made a cold CLI search 0.4–1.3 s and 830 MB in
+SEARCH-NOTES.md against 0.1–0.2 s without.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.highlight import ContextFragmenter, Formatter, get_text
+from whoosh.query import And, NumericRange, Or, Query, Term
+from whoosh.writing import LockError
+
+from crawler.article import Article
+from indexer.analysis import russian_analyzer
+
+HIT_START, HIT_END = "\x02", "\x03"  # highlight markers; the printers turn them into bold or <b>
+WRITE_TIMEOUT = 120.0
+
+
+class IndexMissing(RuntimeError):
+    """The index directory is absent or unreadable; `newsmon reindex` rebuilds it."""
+
+
+def make_schema() -> Schema:
+    ru = russian_analyzer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        url=ID(stored=True),
+        source=ID(stored=True),
+        title=TEXT(analyzer=ru, stored=True, field_boost=3.0, multitoken_query="phrase"),
+        lead=TEXT(analyzer=ru, stored=True, field_boost=1.5, multitoken_query="phrase"),
+        body=TEXT(analyzer=ru, stored=True, multitoken_query="phrase"),
+        author=TEXT(analyzer=ru, stored=True, multitoken_query="phrase"),
+        section=TEXT(analyzer=ru, stored=True, multitoken_query="phrase"),
+        tags=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
+        published=DATETIME(sortable=True),
+        published_at=STORED(),  # ISO 8601 in the article's own zone, as printed
+        # the article's own calendar day, YYYYMMDD, for date filters in the article's own zone
+        day=NUMERIC(int, bits=32, signed=False),
+    )
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    url: str
+    title: str
+    source: str
+    published: str | None
+    score: float
+    snippet: str  # with HIT_START/HIT_END around matched words
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    total: int
+    hits: list[Hit] = field(default_factory=list)
+
+
+class _Marker(Formatter):
+    """Marks matches with control characters so each printer chooses its own emphasis."""
+
+    between = " … "
+
+    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
+        return f"{HIT_START}{get_text(text, token, replace)}{HIT_END}"
+
+
+class Index:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    # --- opening ----------------------------------------------------------------------------
+
+    def _open(self) -> Any:
+        if not whoosh_index.exists_in(str(self.path)):
+            raise IndexMissing(f"no search index at {self.path}; run `newsmon reindex`")
+        for attempt in range(20):
+            try:
+                return whoosh_index.open_dir(str(self.path))
+            except FileNotFoundError:
+                # a commit in another process is replacing the table of contents
+                time.sleep(0.05 * (attempt + 1))
+            except Exception as exc:
+                raise IndexMissing(f"search index at {self.path} is damaged ({exc}); "
+                                   "run `newsmon reindex`") from None
+        raise IndexMissing(f"search index at {self.path} could not be opened; "
+                           "run `newsmon reindex`")
+
+    def _open_or_create(self) -> Any:
+        if not whoosh_index.exists_in(str(self.path)):
+            self.path.mkdir(parents=True, exist_ok=True)
+            return whoosh_index.create_in(str(self.path), make_schema())
+        return self._open()
+
+    def _writer(self, ix: Any) -> Any:
+        """Writers wait for each other (up to WRITE_TIMEOUT) instead of failing at once."""
+        try:
+            return ix.writer(timeout=WRITE_TIMEOUT, delay=0.25, limitmb=256, compound=False)
+        except LockError:
+            raise RuntimeError(f"search index at {self.path} stayed locked for "
+                               f"{WRITE_TIMEOUT:.0f} s by another newsmon process") from None
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def add(self, articles: Iterable[Article]) -> int:
+        """Add or replace articles by id in one commit; returns how many."""
+        batch = list(articles)
+        if not batch:
+            return 0
+        ix = self._open_or_create()
+        writer = self._writer(ix)
+        try:
+            for article in batch:
+                writer.update_document(**_document(article))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        return len(batch)
+
+    def rebuild(self, articles: Iterable[Article], batch: int = 2000) -> int:
+        """Build a fresh index beside the old one and swap it in, so searches never see half."""
+        fresh = self.path.with_name(self.path.name + ".new")
+        shutil.rmtree(fresh, ignore_errors=True)
+        fresh.mkdir(parents=True)
+        ix = whoosh_index.create_in(str(fresh), make_schema())
+        total = 0
+        writer = ix.writer(limitmb=256, compound=False)
+        for article in articles:
+            writer.add_document(**_document(article))
+            total += 1
+            if total % batch == 0:
+                writer.commit()
+                writer = ix.writer(limitmb=256, compound=False)
+        writer.commit()
+        old = self.path.with_name(self.path.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if self.path.exists():
+            self.path.rename(old)
+        fresh.rename(self.path)
+        shutil.rmtree(old, ignore_errors=True)
+        return total
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def count(self) -> int:
+        ix = self._open()
+        with ix.searcher() as searcher:
+            return searcher.doc_count()
+
+    def ids(self) -> set[str]:
+        ix = self._open()
+        with ix.searcher() as searcher:
+            return {fields["id"] for fields in searcher.all_stored_fields()}
+
+    def search(self, query: Query, *, day_from: date | None = None, day_to: date | None = None,
+               sources: list[str] | None = None, sort: str = "relevance", limit: int = 10,
+               offset: int = 0) -> SearchPage:
+        ix = self._open()
+        filters: list[Query] = []
+        if day_from or day_to:
+            filters.append(NumericRange("day", _day(day_from) if day_from else None,
+                                        _day(day_to) if day_to else None))
+        if sources:
+            filters.append(Or([Term("source", s) for s in sources]))
+        filter_query = And(filters) if filters else None
+        with ix.searcher() as searcher:
+            kwargs: dict[str, Any] = {"filter": filter_query, "terms": True}
+            if sort == "date":
+                kwargs.update(sortedby="published", reverse=True)
+            results = searcher.search(query, limit=offset + limit, **kwargs)
+            results.fragmenter = ContextFragmenter(maxchars=240, surround=70)
+            results.formatter = _Marker()
+            total = len(results)
+            hits = [_hit(h) for h in results[offset:offset + limit]]
+            return SearchPage(total=total, hits=hits)
+
+
+def _document(article: Article) -> dict[str, Any]:
+    published = article.published
+    return {
+        "id": article.id, "url": article.url, "source": article.source or "",
+        "title": article.title, "lead": article.lead or "", "body": article.body,
+        "author": article.author or "", "section": article.section or "",
+        "tags": ",".join(t.replace(",", " ") for t in article.tags),
+        "published": published.astimezone(UTC).replace(tzinfo=None)
+        if published else None,
+        "published_at": published.isoformat() if published else None,
+        "day": _day(published.date()) if published else 0,
+    }
+
+
+def _day(value: date) -> int:
+    return value.year * 10000 + value.month * 100 + value.day
+
+
+def _hit(hit: Any) -> Hit:
+    snippet = hit.highlights("body", top=2) or hit.highlights("lead") or ""
+    if not snippet:
+        text = hit.get("lead") or hit.get("body", "")
+        snippet = text[:240].rsplit(" ", 1)[0] + (" …" if len(text) > 240 else "")
+    return Hit(
+        id=hit["id"], url=hit["url"], title=hit["title"], source=hit.get("source", ""),
+        published=hit.get("published_at"),
+        score=round(float(hit.score or 0.0), 4), snippet=snippet,
+    )

@@ -1,0 +1,62 @@
+"""The data directory: everything newsmon writes lives under it, in one known layout."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from crawler.article import Article
+from indexer.archive import Archive
+from indexer.index import Index
+
+
+class DataDirError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class DataDir:
+    root: Path
+
+    @property
+    def archive_path(self) -> Path:
+        return self.root / "archive.sqlite"
+
+    @property
+    def index(self) -> Index:
+        return Index(self.root / "index")
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    def ensure_writable(self) -> None:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DataDirError(f"cannot create data dir {self.root} ({exc.strerror})") from None
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise DataDirError(f"data dir {self.root} is not writable")
+
+    def open_archive(self, create: bool = False) -> Archive:
+        if create:
+            self.ensure_writable()
+        elif not self.archive_path.exists():
+            raise DataDirError(f"no archive in {self.root} yet (run `newsmon crawl` first, "
+                               "or pass --data-dir)")
+        return Archive(self.archive_path)
+
+    def store(self, archive: Archive, articles: Iterable[tuple[Article, bytes | None, list[str]]]
+              ) -> list[str]:
+        """Archive first (the truth), then index what changed: a crash between the two
+        leaves an index that `newsmon reindex` repairs, never a lost article."""
+        states, changed = [], []
+        for article, html, urls in articles:
+            state = archive.save(article, html, urls)
+            states.append(state)
+            if state != "unchanged":
+                changed.append(article)
+        self.index.add(changed)
+        return states

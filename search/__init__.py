@@ -1,0 +1,1 @@
+"""Queries, results and the newsmon command line."""

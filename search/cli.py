@@ -1,0 +1,416 @@
+"""`newsmon`: the command line front for crawling, searching and keeping the archive.
+
+Exit codes (DESIGN.md): 0 success, 1 a run that finished with errors or a thing
+not found, 2 bad usage or bad input — always one clear line on stderr, never a
+traceback (an unexpected failure writes its traceback to the data dir's log).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+from crawler.article import Article
+from crawler.config import Config, ConfigError, bundled_sources_path, load_config
+from crawler.text import squash, terminal_safe
+from indexer.index import IndexMissing
+from indexer.store import DataDir, DataDirError
+from search import output
+from search.dates import DateError, parse_bound
+from search.query import QUERY_HELP, QueryError
+
+MAX_LIMIT = 10_000
+
+
+class UsageError(Exception):
+    """Bad input: exit 2."""
+
+
+class NotFound(Exception):
+    """The thing asked for does not exist: exit 1."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def default_data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("newsmon", appauthor=False))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="newsmon", description="News-monitoring crawler with a Russian "
+                     "search archive.")
+    parser.add_argument("--data-dir", type=Path,
+                        help="where the archive, index and logs live (env NEWSMON_DATA_DIR; "
+                             "default: the user data directory)")
+    parser.add_argument("--sources", type=Path,
+                        help="sources file (env NEWSMON_SOURCES; default: the bundled one)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                parser_class=_Parser)
+
+    p = sub.add_parser("crawl", help="crawl sources, archive and index new articles")
+    p.add_argument("slugs", nargs="*", metavar="SLUG", help="sources to crawl (default: all)")
+    p.add_argument("--since", help="skip articles published before this date")
+    p.add_argument("--max-articles", type=int, help="fetch at most N articles in this run")
+
+    p = sub.add_parser("search", help="search the archive",
+                       formatter_class=argparse.RawDescriptionHelpFormatter, epilog=QUERY_HELP)
+    p.add_argument("query", nargs="?", help="the query (see below)")
+    p.add_argument("--from", dest="date_from", metavar="D",
+                   help="published on or after: 2025, 2025-03, 2025-03-12, 12.03.2025, 7d, 2w, "
+                        "today, yesterday")
+    p.add_argument("--to", dest="date_to", metavar="D", help="published on or before (same forms)")
+    p.add_argument("--source", action="append", metavar="S", help="only this source (repeatable)")
+    p.add_argument("--sort", choices=("relevance", "date"), default="relevance")
+    p.add_argument("--limit", type=int, default=10, help="hits to show (default 10)")
+    p.add_argument("--offset", type=int, default=0, help="skip this many hits first")
+    p.add_argument("--format", choices=("table", "json", "jsonl", "csv"), default="table")
+    p.add_argument("--count", action="store_true", help="print only the number of hits")
+    p.add_argument("--queries", type=Path, metavar="FILE",
+                   help="run one query per line of FILE, printing JSON lines")
+
+    p = sub.add_parser("show", help="one archived article in full")
+    p.add_argument("key", metavar="ID|URL")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+
+    p = sub.add_parser("extract", help="run the cleaner on one page and print the article JSON")
+    p.add_argument("page", metavar="FILE|URL")
+    p.add_argument("--url", help="the page's URL, when FILE is a saved page")
+    p.add_argument("--source", metavar="SLUG", help="apply this source's settings and selectors")
+
+    p = sub.add_parser("sources", help="the configured sources")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+
+    p = sub.add_parser("stats", help="article counts by source and month")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+
+    p = sub.add_parser("export", help="every archived article as JSON lines")
+    p.add_argument("--format", choices=("jsonl",), default="jsonl")
+    p.add_argument("--output", "-o", type=Path, help="write to FILE instead of standard output")
+
+    p = sub.add_parser("import", help="archive and index articles from a JSON lines file")
+    p.add_argument("file", type=Path, metavar="FILE.jsonl")
+
+    sub.add_parser("reindex", help="rebuild the search index from the archive")
+
+    p = sub.add_parser("demo", help="crawl the bundled offline demo site and search it")
+    p.add_argument("--port", type=int, default=0, help="port for the demo site (default: any)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args: Any = None
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except UsageError as exc:
+        return _fail(str(exc), 2)
+    except (ConfigError, DateError, QueryError, DataDirError) as exc:
+        return _fail(str(exc), 2)
+    except IndexMissing as exc:
+        return _fail(str(exc), 2)
+    except NotFound as exc:
+        return _fail(str(exc), 1)
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
+    except BrokenPipeError:
+        sys.stderr.close()
+        return 0
+    except Exception as exc:
+        where = _log_crash(args)
+        return _fail(f"unexpected error: {type(exc).__name__}: {exc} (details in {where})", 1)
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"newsmon: {terminal_safe(message)}", file=sys.stderr)
+    return code
+
+
+def _log_crash(args: Any) -> str:
+    try:
+        logs = _data_dir(args).logs if args else default_data_dir() / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        path = logs / "errors.log"
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(f"--- {datetime.now().isoformat()} {sys.argv}\n{traceback.format_exc()}")
+        return str(path)
+    except Exception:
+        return "no log: data dir not writable"
+
+
+def _data_dir(args: Any) -> DataDir:
+    path = args.data_dir or os.environ.get("NEWSMON_DATA_DIR") or default_data_dir()
+    return DataDir(Path(path).expanduser())
+
+
+def _config(args: Any) -> Config:
+    path = args.sources or os.environ.get("NEWSMON_SOURCES") or bundled_sources_path()
+    return load_config(Path(path).expanduser())
+
+
+def _positive(value: int | None, name: str, maximum: int = MAX_LIMIT) -> None:
+    if value is not None and not 0 <= value <= maximum:
+        raise UsageError(f"{name} must be between 0 and {maximum}, not {value}")
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+def cmd_crawl(args: Any) -> int:
+    from crawler.run import crawl
+
+    config = _config(args)
+    sources = config.select(args.slugs)
+    _positive(args.max_articles, "--max-articles", 10_000_000)
+    since = parse_bound(args.since, date.today(), end=False) if args.since else None
+    data_dir = _data_dir(args)
+    data_dir.ensure_writable()
+    report = crawl(config, sources, data_dir, max_articles=args.max_articles, since=since)
+    return print_report(report, sources, data_dir)
+
+
+def print_report(report: Any, sources: list[Any], data_dir: DataDir) -> int:
+    for source in sources:
+        counts = report.by_source.get(source.slug, {})
+        print(f"{source.slug}: {counts.get('new', 0)} new, {counts.get('updated', 0)} updated, "
+              f"{counts.get('unchanged', 0)} unchanged")
+    print(f"crawled {report.pages} pages in {report.seconds:.1f} s: {report.new} new, "
+          f"{report.updated} updated, {report.skipped_known} already archived, "
+          f"{report.not_articles} not articles, {len(report.errors)} errors")
+    for message in report.errors[:10]:
+        print(f"  error: {terminal_safe(message)}", file=sys.stderr)
+    if len(report.errors) > 10:
+        print(f"  … {len(report.errors) - 10} more in {data_dir.logs / 'crawl.log'}",
+              file=sys.stderr)
+    return 1 if report.errors else 0
+
+
+def cmd_search(args: Any) -> int:
+    from search.engine import Searcher
+
+    _positive(args.limit, "--limit")
+    _positive(args.offset, "--offset", 10_000_000)
+    today = date.today()
+    day_from = parse_bound(args.date_from, today, end=False) if args.date_from else None
+    day_to = parse_bound(args.date_to, today, end=True) if args.date_to else None
+    if day_from and day_to and day_from > day_to:
+        raise UsageError(f"--from {args.date_from} is after --to {args.date_to}")
+    searcher = Searcher(_data_dir(args))
+    options = {"day_from": day_from, "day_to": day_to, "sources": args.source, "sort": args.sort,
+               "limit": args.limit, "offset": args.offset}
+    if args.queries:
+        if args.query:
+            raise UsageError("give either QUERY or --queries FILE, not both")
+        for line_no, query in _query_lines(args.queries):
+            try:
+                page = searcher.search(query, **options)
+                record: dict[str, Any] = {"query": query, "total": page.total,
+                                          "hits": [output.hit_json(h) for h in page.hits]}
+            except QueryError as exc:
+                record = {"query": query, "error": f"line {line_no}: {exc}"}
+            print(json.dumps(record, ensure_ascii=False))
+        return 0
+    if not args.query:
+        raise UsageError("a query is required (or --queries FILE)")
+    page = searcher.search(args.query, **options)
+    if args.count:
+        print(page.total)
+    elif args.format == "json":
+        print(output.dumps([output.hit_json(h) for h in page.hits]))
+    elif args.format == "jsonl":
+        for hit in page.hits:
+            print(json.dumps(output.hit_json(hit), ensure_ascii=False))
+    elif args.format == "csv":
+        rows = [{**output.hit_json(h), "snippet": output.snippet(h.snippet, "plain")}
+                for h in page.hits]
+        sys.stdout.write(output.to_csv(rows, ["id", "published", "source", "title", "url",
+                                              "score", "snippet"]))
+    else:
+        print(output.table(page.hits, page.total, args.offset, sys.stdout.isatty()))
+    return 0
+
+
+def _query_lines(path: Path) -> Iterator[tuple[int, str]]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path} is not UTF-8 text") from None
+    for number, line in enumerate(lines, 1):
+        if line.strip() and not line.lstrip().startswith("#"):
+            yield number, line.strip()
+
+
+def cmd_show(args: Any) -> int:
+    with _data_dir(args).open_archive() as archive:
+        article = archive.get(args.key.strip())
+    if article is None:
+        raise NotFound(f"no archived article {args.key!r}")
+    if args.format == "json":
+        print(output.dumps(article.to_json()))
+        return 0
+    print(terminal_safe(article_text(article)))
+    return 0
+
+
+def article_text(article: Article) -> str:
+    meta = [("Дата", article.published.isoformat() if article.published else "—"),
+            ("Источник", article.source or "—"), ("Автор", article.author or "—"),
+            ("Рубрика", article.section or "—"), ("Теги", ", ".join(article.tags) or "—"),
+            ("URL", article.url), ("ID", article.id)]
+    lines = [squash(article.title), ""]
+    lines += [f"{name}: {squash(value)}" for name, value in meta]
+    lines.append("")
+    if article.lead:
+        lines += [squash(article.lead), ""]
+    lines.append(article.body)
+    return "\n".join(lines)
+
+
+def cmd_extract(args: Any) -> int:
+    from crawler.clean import NotArticle, clean
+
+    source = None
+    if args.source:
+        source = _config(args).select([args.source])[0]
+    if args.page.startswith(("http://", "https://")):
+        body, content_type, url = _fetch(args.page, _config(args).contact)
+        url = args.url or url
+    else:
+        path = Path(args.page)
+        try:
+            body = path.read_bytes()
+        except OSError as exc:
+            raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+        content_type, url = None, args.url or path.resolve().as_uri()
+    if b"\x00" in body[:4096]:
+        raise UsageError(f"{args.page} is not an HTML page (binary data)")
+    try:
+        article = clean(body, url, source, fetched=datetime.now().astimezone(),
+                        content_type=content_type)
+    except NotArticle as exc:
+        raise NotFound(f"{args.page}: not an article page ({exc})") from None
+    data = article.to_json()
+    if source is None:
+        data.pop("source")
+    print(output.dumps(data))
+    return 0
+
+
+def _fetch(url: str, contact: str) -> tuple[bytes, str | None, str]:
+    import urllib.error
+    import urllib.request
+
+    from crawler.run import MAX_PAGE_BYTES, user_agent
+
+    request = urllib.request.Request(url, headers={"User-Agent": user_agent(contact)})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            body = response.read(MAX_PAGE_BYTES + 1)
+            if len(body) > MAX_PAGE_BYTES:
+                raise UsageError(f"{url}: page larger than {MAX_PAGE_BYTES // 2**20} MB")
+            return body, response.headers.get("Content-Type"), response.geturl()
+    except urllib.error.HTTPError as exc:
+        raise NotFound(f"{url}: HTTP {exc.code}") from None
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise NotFound(f"{url}: cannot fetch ({reason})") from None
+
+
+def cmd_sources(args: Any) -> int:
+    config = _config(args)
+    counts: dict[str, int] = {}
+    last: dict[str, str] = {}
+    data_dir = _data_dir(args)
+    if data_dir.archive_path.exists():
+        with data_dir.open_archive() as archive:
+            counts = archive.stats()["by_source"]  # type: ignore[assignment]
+            last = archive.last_fetched()
+    rows = [{"slug": s.slug, "name": s.name, "home": s.home, "feeds": list(s.feeds),
+             "sitemaps": list(s.sitemaps), "listings": list(s.listings), "topic": s.topic,
+             "every": s.every, "timezone": s.timezone, "articles": counts.get(s.slug, 0),
+             "last_crawl": last.get(s.slug)} for s in config.sources.values()]
+    if args.format == "json":
+        print(output.dumps(rows))
+        return 0
+    print(f"sources from {config.path}")
+    for row in rows:
+        print(f"{row['slug']:<14} {row['articles']:>6} articles  every {row['every']:<4} "
+              f"topic {row['topic']:<9} {terminal_safe(row['name'])}  {row['home']}")
+    return 0
+
+
+def cmd_stats(args: Any) -> int:
+    data_dir = _data_dir(args)
+    with data_dir.open_archive() as archive:
+        stats = archive.stats()
+    if args.format == "json":
+        print(output.dumps(stats))
+        return 0
+    print(f"{stats['articles']} articles")
+    print("\nby source:")
+    print(output.bars(stats["by_source"]))  # type: ignore[arg-type]
+    print("\nby month:")
+    print(output.bars(stats["by_month"]))  # type: ignore[arg-type]
+    return 0
+
+
+def cmd_export(args: Any) -> int:
+    data_dir = _data_dir(args)
+    with data_dir.open_archive() as archive:
+        handle = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
+        try:
+            for article in archive.iter_articles():
+                handle.write(article.dumps() + "\n")
+        finally:
+            if args.output:
+                handle.close()
+    return 0
+
+
+def cmd_import(args: Any) -> int:
+    from search.importer import BadImportFile, import_jsonl
+
+    data_dir = _data_dir(args)
+    try:
+        states = import_jsonl(args.file, data_dir)
+    except BadImportFile as exc:
+        raise UsageError(str(exc)) from None
+    print(f"imported {sum(states.values())} articles: {states.get('new', 0)} new, "
+          f"{states.get('updated', 0)} updated, {states.get('unchanged', 0)} unchanged")
+    return 0
+
+
+def cmd_reindex(args: Any) -> int:
+    data_dir = _data_dir(args)
+    with data_dir.open_archive() as archive:
+        total = data_dir.index.rebuild(archive.iter_articles())
+    print(f"reindexed {total} articles into {data_dir.index.path}")
+    return 0
+
+
+def cmd_demo(args: Any) -> int:
+    from search.demo import run_demo
+
+    return run_demo(_data_dir(args), args.port)
+
+
+COMMANDS = {
+    "crawl": cmd_crawl, "search": cmd_search, "show": cmd_show, "extract": cmd_extract,
+    "sources": cmd_sources, "stats": cmd_stats, "export": cmd_export, "import": cmd_import,
+    "reindex": cmd_reindex, "demo": cmd_demo,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

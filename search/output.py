@@ -1,0 +1,106 @@
+"""Printing results for people (a table) and for programs (JSON, JSON lines, CSV).
+
+Everything here treats article text as untrusted: control characters are
+stripped before anything reaches a terminal, and CSV cells that a spreadsheet
+would run as a formula are neutralized.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+import shutil
+import unicodedata
+from collections.abc import Iterable
+from typing import Any
+
+from crawler.text import squash, terminal_safe
+from indexer.index import HIT_END, HIT_START, Hit
+
+BOLD, RESET = "\x1b[1m", "\x1b[0m"
+_MARKED = re.compile(f"({HIT_START}[^{HIT_END}]*{HIT_END})")
+
+
+def snippet(text: str, style: str) -> str:
+    """Matched words as <b>…</b> ("html"), terminal bold ("ansi") or unmarked ("plain")."""
+    start, end = {"html": ("<b>", "</b>"), "ansi": (BOLD, RESET), "plain": ("", "")}[style]
+    out = []
+    for part in _MARKED.split(" ".join(text.split())):
+        marked = part.startswith(HIT_START)
+        clean = terminal_safe(part.strip(HIT_START + HIT_END))
+        if style == "html":
+            clean = html.escape(clean, quote=False)
+        out.append(f"{start}{clean}{end}" if marked and clean else clean)
+    return "".join(out).strip()
+
+
+def hit_json(hit: Hit) -> dict[str, Any]:
+    return {"id": hit.id, "url": hit.url, "title": hit.title, "source": hit.source,
+            "published": hit.published, "score": hit.score, "snippet": snippet(hit.snippet, "html")}
+
+
+def width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def fit(text: str, size: int) -> str:
+    text = squash(text)
+    if width(text) <= size:
+        return text + " " * (size - width(text))
+    return text[: max(0, size - 1)] + "…"
+
+
+def table(hits: list[Hit], total: int, offset: int, color: bool) -> str:
+    columns = shutil.get_terminal_size((120, 20)).columns
+    lines = []
+    title_width = max(30, columns - 10 - 2 - 14 - 2)
+    for hit in hits:
+        day = (hit.published or "")[:10] or "—"
+        head = f"{day:<10}  {fit(hit.source, 14)}  {fit(hit.title, title_width)}".rstrip()
+        lines.append(f"{BOLD}{head}{RESET}" if color else head)
+        lines.append("    " + snippet(hit.snippet, "ansi" if color else "plain"))
+        lines.append(f"    {terminal_safe(hit.url)}  [{hit.id}]")
+        lines.append("")
+    noun = "article" if total == 1 else "articles"
+    shown = f"{offset + 1}–{offset + len(hits)} of {total}" if hits else f"none of {total}"
+    lines.append(f"{shown} {noun}")
+    return "\n".join(lines)
+
+
+def csv_safe(value: object) -> str:
+    """A cell starting with = + - @ (or a tab/CR) would run as a spreadsheet formula."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def to_csv(rows: Iterable[dict[str, Any]], fields: list[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(fields)
+    for row in rows:
+        writer.writerow([csv_safe(squash(str(row[f])) if row[f] is not None else "")
+                         for f in fields])
+    return buffer.getvalue()
+
+
+def dumps(data: object) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def bars(counts: dict[str, int], size: int = 40) -> str:
+    """A terminal bar chart: one row a key, the longest bar `size` wide."""
+    if not counts:
+        return "  (none)"
+    top = max(counts.values()) or 1
+    label = max(width(squash(k) or "—") for k in counts)
+    rows = []
+    for key, value in counts.items():
+        name = squash(key) or "—"
+        bar = "█" * max(1, round(size * value / top)) if value else ""
+        rows.append(f"  {name}{' ' * (label - width(name))}  {value:>6}  {bar}")
+    return "\n".join(rows)

@@ -1,0 +1,67 @@
+"""The query language, checked and normalized before Whoosh sees it.
+
+Whoosh's parser forgives everything, which turns a typo into a silent empty
+result; analysts need to hear that a quote is unbalanced.  `-word` and the
+Russian operators ИЛИ/НЕ are rewritten to the parser's OR/NOT.
+"""
+
+from __future__ import annotations
+
+import re
+
+from whoosh.fields import Schema
+from whoosh.qparser import FieldAliasPlugin, MultifieldParser
+from whoosh.query import NullQuery, Query
+
+SEARCH_FIELDS = ("title", "lead", "body")
+FIELD_ALIASES = {"tags": ["tag"]}
+QUERY_HELP = """\
+query language:
+  колледж студенты        both words (AND is the default); any grammatical form matches
+  колледж OR техникум     either word (also ИЛИ)
+  школа NOT ковид         exclude a word (also -ковид, НЕ ковид)
+  "единый госэкзамен"     an exact phrase (word forms still match)
+  школ*                   words starting with «школ»
+  title:ЕГЭ               a field: title, lead, body, author, section, tag, source
+  (ЕГЭ OR ОГЭ) выпускники parentheses group
+"""
+
+
+class QueryError(ValueError):
+    pass
+
+
+def normalize(text: str) -> str:
+    """Rewrite user syntax into Whoosh syntax; raise QueryError for what cannot be meant."""
+    if text.count('"') % 2:
+        raise QueryError("unbalanced quote in query")
+    parts = text.split('"')
+    for i in range(0, len(parts), 2):  # outside quotes only
+        part = parts[i]
+        part = re.sub(r"(^|[\s(])-(?=[\w(])", r"\1NOT ", part)
+        part = re.sub(r"(^|[\s(])\+(?=[\w(])", r"\1", part)
+        part = re.sub(r"(?<!\S)ИЛИ(?!\S)", "OR", part)
+        part = re.sub(r"(?<!\S)НЕ(?!\S)", "NOT", part)
+        part = re.sub(r"(?<!\S)И(?!\S)", "AND", part)
+        part = re.sub(r"\S+\*", lambda m: m.group(0).lower().replace("ё", "е"), part)
+        parts[i] = part
+    depth = 0
+    for char in "".join(parts[0::2]):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            raise QueryError("unbalanced parenthesis in query")
+    if depth:
+        raise QueryError("unbalanced parenthesis in query")
+    normalized = '"'.join(parts).strip()
+    if not normalized:
+        raise QueryError("empty query")
+    return normalized
+
+
+def build(text: str, schema: Schema) -> Query:
+    parser = MultifieldParser(list(SEARCH_FIELDS), schema)
+    parser.add_plugin(FieldAliasPlugin(FIELD_ALIASES))
+    query = parser.parse(normalize(text))
+    if query is NullQuery or isinstance(query, type(NullQuery)):
+        raise QueryError("the query has no searchable words")
+    return query

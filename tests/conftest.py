@@ -1,0 +1,110 @@
+"""Shared fixtures: the fixture site on 127.0.0.1 and one archive crawled from it for real.
+
+The crawl runs once per session in a subprocess (`newsmon crawl`, as a user runs
+it); most tests then read that archive, so the suite stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+FIXTURES = TESTS / "fixtures"
+NEWSMON = [sys.executable, "-m", "search.cli"]
+
+# Guard this process and every child against leaving 127.0.0.1.
+os.environ["NEWSMON_NETGUARD"] = "1"
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (str(TESTS / "netguard"), str(ROOT), os.environ.get("PYTHONPATH")) if p)
+sys.path.insert(0, str(TESTS / "netguard"))
+import sitecustomize  # noqa: E402,F401 - installs the guard in this process
+
+from crawler.serve import SiteServer  # noqa: E402
+
+
+@dataclass
+class Crawled:
+    data_dir: Path
+    sources: Path
+    server: SiteServer
+    first_requests: list[str]
+    second_requests: list[str]
+    first: subprocess.CompletedProcess
+    second: subprocess.CompletedProcess
+
+
+def run_newsmon(*args: str, data_dir: Path | None = None, sources: Path | None = None,
+                timeout: float = 120) -> subprocess.CompletedProcess:
+    """The real command line in a child process, as a user would run it."""
+    command = [*NEWSMON]
+    if data_dir:
+        command += ["--data-dir", str(data_dir)]
+    if sources:
+        command += ["--sources", str(sources)]
+    return subprocess.run([*command, *args], capture_output=True, text=True, timeout=timeout,
+                          cwd=ROOT, stdin=subprocess.DEVNULL)
+
+
+def write_sources(path: Path, base: str, slug: str = "testsite", **extra: str) -> Path:
+    lines = [
+        f"[sources.{slug}]",
+        'name = "Вести Приволжья"',
+        f'home = "{base}/"',
+        f'feeds = ["{base}/rss.xml", "{base}/rss-1251.xml", "{base}/missing-feed.xml"]',
+        f'sitemaps = ["{base}/sitemap_index.xml"]',
+        f'listings = ["{base}/obrazovanie/"]',
+        "delay = 0",
+        "concurrency = 4",
+        *(f"{k} = {v}" for k, v in extra.items()),
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def site() -> Iterator[SiteServer]:
+    with SiteServer(FIXTURES / "site") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def crawled(site: SiteServer, tmp_path_factory: pytest.TempPathFactory) -> Crawled:
+    root = tmp_path_factory.mktemp("crawled")
+    sources = write_sources(root / "sources.toml", site.base)
+    data_dir = root / "data"
+    site.requests.clear()
+    first = run_newsmon("crawl", data_dir=data_dir, sources=sources)
+    first_requests = list(site.requests)
+    site.requests.clear()
+    second = run_newsmon("crawl", data_dir=data_dir, sources=sources)
+    second_requests = list(site.requests)
+    return Crawled(data_dir, sources, site, first_requests, second_requests, first, second)
+
+
+@pytest.fixture
+def cli(crawled: Crawled, capsys: pytest.CaptureFixture[str]):
+    """Run `newsmon ARGS` in-process against the shared archive: (exit code, stdout, stderr)."""
+    from search.cli import main
+
+    def run(*args: str, data_dir: Path | None = None) -> tuple[int, str, str]:
+        code = main(["--data-dir", str(data_dir or crawled.data_dir),
+                     "--sources", str(crawled.sources), *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def search_json(cli, *args: str) -> list[dict]:
+    code, out, err = cli("search", *args, "--format", "json")
+    assert code == 0, err
+    return json.loads(out)
