@@ -586,4 +586,6 @@ def _paragraphs(container: Tag, selectors: dict[str, str]) -> list[str]:
             continue
         seen.add(text.lower())
         paragraphs.append(text)
-    return paragraphs
+    # a pull-quote repeats a sentence of another paragraph: keep the sentence once
+    return [p for p in paragraphs
+            if len(p) < 40 or not any(p != q and p in q for q in paragraphs)]

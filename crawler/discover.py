@@ -23,8 +23,9 @@ _NOT_ARTICLE_PATH = re.compile(
     r"|\.(jpe?g|png|gif|webp|svg|pdf|docx?|xlsx?|zip|rar|mp[34]|xml|rss|css|js)$",
     re.IGNORECASE,
 )
-_NEXT_TEXT = re.compile(r"^\s*(следующая|далее|вперед|вперёд|ещё|еще|next|»|›|>|→)\s*$",
-                        re.IGNORECASE)
+_NEXT_TEXT = re.compile(
+    r"^\s*(?:следующая(?:\s+страница)?|далее|вперед|вперёд|next(?:\s+page)?|»|›|→|>>?)"
+    r"[\s»›>→]*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
