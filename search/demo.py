@@ -2,11 +2,13 @@
 
 The demo site (crawler/demo_site, a regional weekly in the shape of the real
 sources) is served on 127.0.0.1 for the length of the crawl; the demo archive
-lives in DATA_DIR/demo so it never mixes with a real one.
+lives in DATA_DIR/demo so it never mixes with a real one.  The site gets a free
+port each time, so its URLs change and each run starts the demo archive afresh.
 """
 
 from __future__ import annotations
 
+import shutil
 import sys
 from datetime import date
 from importlib import resources
@@ -39,6 +41,7 @@ def run_demo(data_dir: DataDir, port: int = 0) -> int:
     from search.engine import Searcher
 
     demo_dir = DataDir(data_dir.root / "demo")
+    shutil.rmtree(demo_dir.root, ignore_errors=True)
     demo_dir.ensure_writable()
     site = Path(str(resources.files("crawler").joinpath("demo_site")))
     with SiteServer(site, port=port) as server:

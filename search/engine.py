@@ -11,6 +11,7 @@ from search.query import build
 
 class Searcher:
     def __init__(self, data_dir: DataDir) -> None:
+        data_dir.open_archive().close()  # no archive at all: say so, rather than "no index"
         self.index = data_dir.index
         self.schema = make_schema()
 
