@@ -90,8 +90,13 @@ def listing_links(html: str, page_url: str, source: Source) -> tuple[list[str], 
     return links, next_url
 
 
-def looks_like_article(url: str, source: Source, listing_url: str | None = None) -> bool:
-    """The source's `article_url` pattern decides when given; otherwise a URL-shape heuristic."""
+def looks_like_article(url: str, source: Source, listing_url: str | None = None,
+                       strict: bool = True) -> bool:
+    """The source's `article_url` pattern decides when given; otherwise a URL-shape heuristic.
+
+    strict=False (sitemaps, which list pages on purpose) only rules out what is clearly
+    not an article; listing pages link to everything, so their links must look like one.
+    """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or parts.hostname not in source.domains:
         return False
@@ -106,5 +111,7 @@ def looks_like_article(url: str, source: Source, listing_url: str | None = None)
     if _NOT_ARTICLE_PATH.search(path):
         return False
     segments = [s for s in path.split("/") if s]
+    if not strict:
+        return bool(segments)
     return bool(segments) and (bool(re.search(r"\d{3,}", path)) or path.endswith(".html")
                                or (len(segments) >= 2 and len(segments[-1]) > 20))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from typing import Any
 
@@ -15,6 +16,8 @@ class ArchivePipeline:
         self.data_dir = data_dir
         self.pending: list[tuple[Any, bytes | None, list[str]]] = []
         self.by_source: dict[str, Counter[str]] = {}
+        self.seen = 0
+        self.progress = sys.stderr.isatty()
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ArchivePipeline:
@@ -27,6 +30,10 @@ class ArchivePipeline:
 
     def process_item(self, item: dict[str, Any], spider: Any = None) -> dict[str, Any]:
         self.pending.append((item["article"], item["html"], item["urls"]))
+        self.seen += 1
+        if self.progress:
+            sys.stderr.write(f"\r  {self.seen} articles fetched…")
+            sys.stderr.flush()
         if len(self.pending) >= BATCH:
             self.flush()
         return item
@@ -40,6 +47,8 @@ class ArchivePipeline:
             self.by_source.setdefault(article.source or "", Counter())[state] += 1
 
     def close_spider(self, spider: Any = None) -> None:
+        if self.progress and self.seen:
+            sys.stderr.write("\r\033[K")
         try:
             self.flush()
         finally:

@@ -63,7 +63,7 @@ class NewsSpider(scrapy.Spider):
         if not items:
             self._problem(f"{source.slug}: feed has no items: {response.url}", error=False)
         for item in items:
-            yield from self._article(item.url, source, feed_text=item.full_text, trusted=True)
+            yield from self._article(item.url, source, feed_text=item.full_text, check=None)
 
     def parse_sitemap(self, response: Response, source: Source) -> Iterator[scrapy.Request]:
         kind, locations = sitemap_entries(response.body)
@@ -71,7 +71,7 @@ class NewsSpider(scrapy.Spider):
             if kind == "sitemapindex":
                 yield self._request(url, source, self.parse_sitemap, priority=5)
             else:
-                yield from self._article(url, source)
+                yield from self._article(url, source, check="lenient")
 
     def parse_listing(self, response: Response, source: Source,
                       page: int) -> Iterator[scrapy.Request]:
@@ -84,7 +84,9 @@ class NewsSpider(scrapy.Spider):
             yield self._request(next_url, source, self.parse_listing, page=page + 1)
 
     def _article(self, url: str, source: Source, feed_text: str | None = None,
-                 trusted: bool = False) -> Iterator[scrapy.Request]:
+                 check: str | None = "strict") -> Iterator[scrapy.Request]:
+        """Request an article page once; `check` is how hard its URL must look like one
+        (None: a feed item, which is an article by definition)."""
         if not url.startswith(("http://", "https://")):
             return
         key = normalize_url(url)
@@ -94,7 +96,7 @@ class NewsSpider(scrapy.Spider):
         if key in self.known:
             self.crawler.stats.inc_value("newsmon/skipped_known")
             return
-        if not trusted and not looks_like_article(url, source):
+        if check and not looks_like_article(url, source, strict=check == "strict"):
             return
         if self.max_articles is not None and self.requested >= self.max_articles:
             return
