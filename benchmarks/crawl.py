@@ -40,13 +40,13 @@ class Peer(scrapy.Spider):
             yield scrapy.Request(entry["loc"], callback=self.page)
     def page(self, response):
         Peer.count += 1
-process = CrawlerProcess({"LOG_LEVEL": "ERROR", "CONCURRENT_REQUESTS": %d,
-                          "CONCURRENT_REQUESTS_PER_DOMAIN": %d, "ROBOTSTXT_OBEY": True,
+process = CrawlerProcess({"LOG_LEVEL": "ERROR", "CONCURRENT_REQUESTS": CONCURRENCY,
+                          "CONCURRENT_REQUESTS_PER_DOMAIN": CONCURRENCY, "ROBOTSTXT_OBEY": True,
                           "TELNETCONSOLE_ENABLED": False})
 process.crawl(Peer)
 process.start()
 print(Peer.count)
-""" % (CONCURRENCY, CONCURRENCY)
+""".replace("CONCURRENCY", str(CONCURRENCY))
 
 
 def build_site(root: Path, n: int) -> None:
