@@ -42,7 +42,8 @@ class Peer(scrapy.Spider):
         Peer.count += 1
 process = CrawlerProcess({"LOG_LEVEL": "ERROR", "CONCURRENT_REQUESTS": CONCURRENCY,
                           "CONCURRENT_REQUESTS_PER_DOMAIN": CONCURRENCY, "ROBOTSTXT_OBEY": True,
-                          "TELNETCONSOLE_ENABLED": False})
+                          "TELNETCONSOLE_ENABLED": False,
+                          "TWISTED_REACTOR": "twisted.internet.epollreactor.EPollReactor"})
 process.crawl(Peer)
 process.start()
 print(Peer.count)

@@ -1,4 +1,4 @@
-"""One crawl in this process: Scrapy settings from sources.toml, then a summary.
+"""One crawl in this process: Scrapy settings from sources.toml, run history, a report.
 
 Twisted's reactor cannot restart, so a process runs at most one crawl; the
 scheduler starts a child process per run.
@@ -7,9 +7,13 @@ scheduler starts a child process per run.
 from __future__ import annotations
 
 import logging
+import os
+import sys
+import time
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,16 +22,20 @@ from crawler.config import Config, Source
 from indexer.store import DataDir
 
 MAX_PAGE_BYTES = 16 * 1024 * 1024
+KEEP_RUN_LOGS = 200
 
 
 @dataclass
 class CrawlReport:
+    run_id: str
     by_source: dict[str, Counter[str]] = field(default_factory=dict)
-    pages: int = 0
+    pages: Counter[str] = field(default_factory=Counter)
     skipped_known: int = 0
     not_articles: int = 0
-    errors: list[str] = field(default_factory=list)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    new_ids: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    log: Path | None = None
 
     @property
     def new(self) -> int:
@@ -36,6 +44,10 @@ class CrawlReport:
     @property
     def updated(self) -> int:
         return sum(c["updated"] for c in self.by_source.values())
+
+    @property
+    def all_errors(self) -> list[str]:
+        return [f"{slug}: {m}" for slug, messages in self.errors.items() for m in messages]
 
 
 def user_agent(contact: str) -> str:
@@ -46,14 +58,13 @@ def settings(config: Config, sources: list[Source], data_dir: DataDir) -> dict[s
     """Scrapy's politeness machinery, tuned per source by sources.toml."""
     slots: dict[str, dict[str, object]] = {}
     for source in sources:
-        for host in source.domains:
-            slots[host] = {"delay": source.delay, "concurrency": source.concurrency}
-            port = {urlsplit(u).port for u in (source.home, *source.feeds, *source.listings,
-                                               *source.sitemaps) if urlsplit(u).hostname == host}
-            for p in port - {None}:
-                slots[f"{host}:{p}"] = slots[host]
+        for url in (source.home, *source.feeds, *source.listings, *source.sitemaps):
+            parts = urlsplit(url)
+            slot = {"delay": source.delay, "concurrency": source.concurrency}
+            slots[parts.hostname or ""] = slot
+            if parts.port:
+                slots[f"{parts.hostname}:{parts.port}"] = slot
     throttled = [s.delay for s in sources if s.delay > 0]
-    data_dir.logs.mkdir(parents=True, exist_ok=True)
     return {
         "BOT_NAME": "newsmon",
         "USER_AGENT": user_agent(config.contact),
@@ -81,51 +92,82 @@ def settings(config: Config, sources: list[Source], data_dir: DataDir) -> dict[s
         "NEWSMON_DATA_DIR": data_dir.root,
         "LOG_LEVEL": "INFO",
         "LOG_INSTALL_ROOT_HANDLER": False,
+        # Scrapy 2.19 on the asyncio reactor starts every queued request of a slot whose delay
+        # is 0 at once (the slot's `transferring` set fills only after the loop that checks
+        # it), so per-source concurrency would not hold; Twisted's own reactor keeps it.
+        "TWISTED_REACTOR": "twisted.internet.epollreactor.EPollReactor"
+        if sys.platform.startswith("linux") else "twisted.internet.pollreactor.PollReactor",
     }
 
 
 def crawl(config: Config, sources: list[Source], data_dir: DataDir, *,
-          max_articles: int | None = None, since: date | None = None) -> CrawlReport:
-    """Run one crawl to the end; returns what it did (errors are collected, not raised)."""
-    import time
-
+          max_articles: int | None = None, since: date | None = None,
+          backfill: int | None = None, run_id: str | None = None) -> CrawlReport:
+    """Run one crawl to the end and record it in the run history; errors are collected."""
     from scrapy.crawler import CrawlerProcess
 
     from crawler.spider import NewsSpider
 
-    data_dir.ensure_writable()
+    run_id = run_id or uuid.uuid4().hex[:12]
+    slugs = [s.slug for s in sources]
+    log_path = _run_log(data_dir, run_id, slugs)
     with data_dir.open_archive(create=True) as archive:
+        data_dir.catch_up(archive)
         known = archive.known_urls()
+        validators = archive.validators()
+        archive.run_started(run_id, slugs, os.getpid(), str(log_path))
     process = CrawlerProcess(settings(config, sources, data_dir))
-    _route_logs(data_dir.logs / "crawl.log")
     crawler = process.create_crawler(NewsSpider)
     started = time.monotonic()
-    process.crawl(crawler, sources=sources, known=known, max_articles=max_articles, since=since)
+    process.crawl(crawler, sources=sources, archive_path=data_dir.archive_path, known=known,
+                  validators=validators, max_articles=max_articles, since=since,
+                  backfill=backfill)
     process.start()
     stats = crawler.stats.get_stats()
-    spider_problems = getattr(crawler.spider, "problems", [])
+    spider = crawler.spider
     pipeline = getattr(crawler, "newsmon_pipeline", None)
     report = CrawlReport(
+        run_id=run_id,
         by_source=pipeline.by_source if pipeline else {},
-        pages=int(stats.get("response_received_count", 0)),
+        pages=spider.pages,
         skipped_known=int(stats.get("newsmon/skipped_known", 0)),
         not_articles=int(stats.get("newsmon/not_article", 0)),
-        errors=list(spider_problems),
+        errors={slug: list(messages) for slug, messages in spider.problems.items()},
+        new_ids=pipeline.new_ids if pipeline else [],
         seconds=time.monotonic() - started,
+        log=log_path,
     )
-    for key in ("log_count/CRITICAL",):
-        if stats.get(key) and not report.errors:
-            report.errors.append(f"{stats[key]} critical errors (see {data_dir.logs})")
-    if stats.get("spider_exceptions/count"):
-        report.errors.append(f"{stats['spider_exceptions/count']} pages failed in processing "
-                             f"(see {data_dir.logs / 'crawl.log'})")
+    failures = int(stats.get("spider_exceptions/count", 0))
+    if failures:
+        first = slugs[0]
+        report.errors.setdefault(first, []).append(
+            f"{failures} pages failed in processing (see {log_path})")
+    if pipeline and pipeline.failure:
+        for slug in slugs:
+            report.errors.setdefault(slug, []).append(f"archive write failed: {pipeline.failure}")
+    with data_dir.open_archive() as archive:
+        archive.save_validators(spider.new_validators)
+        for slug in slugs:
+            counts = report.by_source.get(slug, Counter())
+            messages = report.errors.get(slug, [])
+            archive.run_finished(run_id, slug, pages=report.pages[slug], new=counts["new"],
+                                 updated=counts["updated"], messages=messages,
+                                 outcome="errors" if messages else "ok")
     return report
 
 
-def _route_logs(path: Path) -> None:
-    """Scrapy's log goes to the data dir's log file, never to the user's terminal."""
+def _run_log(data_dir: DataDir, run_id: str, slugs: list[str]) -> Path:
+    """One log file per run, under DATA_DIR/logs/runs; the oldest beyond KEEP_RUN_LOGS go."""
+    runs = data_dir.logs / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    name = "+".join(slugs) if len(slugs) <= 3 else f"{len(slugs)}-sources"
+    path = runs / f"{stamp}-{name}-{run_id}.log"
+    for old in sorted(runs.glob("*.log"))[:-KEEP_RUN_LOGS]:
+        old.unlink(missing_ok=True)
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s [%(name)s] %(levelname)s: %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    return path

@@ -8,7 +8,9 @@ never fetched.
 
 from __future__ import annotations
 
+import hashlib
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -20,9 +22,13 @@ TYPES = {".html": "text/html", ".xml": "application/xml", ".rss": "application/r
 
 
 class SiteServer:
-    def __init__(self, root: Path, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, root: Path, host: str = "127.0.0.1", port: int = 0,
+                 delay: float = 0.0) -> None:
+        """`delay` seconds before each article page is answered: a slow or hanging site."""
         self.root = root.resolve()
+        self.delay = delay
         self.requests: list[str] = []
+        self.not_modified: list[str] = []
         self._lock = threading.Lock()
         server = self
 
@@ -30,11 +36,25 @@ class SiteServer:
             def do_GET(self) -> None:
                 server._record(self.path)
                 status, body, ctype = server._resolve(self.path)
+                if server.delay and ctype == "text/html" and self.path.count("/") >= 3:
+                    time.sleep(server.delay)
+                etag = f'"{hashlib.sha1(body).hexdigest()[:16]}"'
+                if status == 200 and self.headers.get("If-None-Match") == etag:
+                    server.not_modified.append(self.path)
+                    self.send_response(304)
+                    self.send_header("ETag", etag)
+                    self.end_headers()
+                    return
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(body)))
+                if status == 200:
+                    self.send_header("ETag", etag)
                 self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
 
             def log_message(self, *args: object) -> None:
                 pass

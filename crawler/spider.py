@@ -3,13 +3,20 @@
 Politeness (robots.txt, AutoThrottle, per-host delays, retries, size caps) is
 Scrapy's own machinery, configured in `crawler.run`; this class decides what
 to request and hands fetched pages to the cleaner.
+
+Every article URL is written to the archive's frontier before it is requested
+and leaves it when archived or found not to be an article, so a crawl killed
+at any moment resumes from what it had discovered.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import scrapy
@@ -21,6 +28,7 @@ from crawler.article import normalize_url
 from crawler.clean import MIN_BODY_CHARS, NotArticle, clean, fragment_text
 from crawler.config import Source
 from crawler.discover import feed_items, listing_links, looks_like_article, sitemap_entries
+from indexer.archive import Archive
 
 log = logging.getLogger("newsmon.crawl")
 
@@ -28,44 +36,78 @@ log = logging.getLogger("newsmon.crawl")
 class NewsSpider(scrapy.Spider):
     name = "newsmon"
 
-    def __init__(self, sources: list[Source], known: set[str], max_articles: int | None = None,
-                 since: date | None = None, **kwargs: Any) -> None:
+    def __init__(self, sources: list[Source], archive_path: Path, known: set[str],
+                 validators: dict[str, tuple[str | None, str | None]] | None = None,
+                 max_articles: int | None = None, since: date | None = None,
+                 backfill: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.sources = {s.slug: s for s in sources}
+        self.archive = Archive(archive_path)
         self.known = known
         self.seen: set[str] = set()
+        self.validators = validators or {}
+        self.new_validators: dict[str, tuple[str | None, str | None]] = {}
         self.max_articles = max_articles
         self.since = since
+        self.backfill = backfill
         self.requested = 0
         self.allowed_domains = sorted({d for s in sources for d in s.domains})
-        self.problems: list[str] = []
+        self.problems: dict[str, list[str]] = {slug: [] for slug in self.sources}
+        self.pages: Counter[str] = Counter()
+
+    def closed(self, reason: str) -> None:
+        self.archive.close()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        for slug, url, feed_text in self.archive.frontier(self.sources):
+            for request in self._article(url, self.sources[slug], feed_text, check=None,
+                                         resumed=True):
+                yield request
         for source in self.sources.values():
             for url in source.feeds:
-                yield self._request(url, source, self.parse_feed, priority=10)
+                etag, modified = self.validators.get(url, (None, None))
+                headers = {**source.headers}
+                if etag:
+                    headers["If-None-Match"] = etag
+                if modified:
+                    headers["If-Modified-Since"] = modified
+                yield self._request(url, source, self.parse_feed, priority=10, headers=headers,
+                                    meta={"handle_httpstatus_list": [304]})
             for url in source.sitemaps:
                 yield self._request(url, source, self.parse_sitemap, priority=5)
             for url in source.listings:
                 yield self._request(url, source, self.parse_listing, page=1)
 
     def _request(self, url: str, source: Source, callback: Any, priority: int = 0,
+                 headers: dict[str, str] | None = None, meta: dict[str, Any] | None = None,
                  **kwargs: Any) -> scrapy.Request:
         return scrapy.Request(url, callback=callback, errback=self.on_error,
-                              headers=source.headers or None, priority=priority,
-                              cb_kwargs={"source": source, **kwargs},
-                              meta={"newsmon_source": source.slug}, dont_filter=True)
+                              headers=headers if headers is not None else source.headers or None,
+                              priority=priority, cb_kwargs={"source": source, **kwargs},
+                              meta={"newsmon_source": source.slug, **(meta or {})},
+                              dont_filter=True)
 
     # --- discovery --------------------------------------------------------------------------
 
     def parse_feed(self, response: Response, source: Source) -> Iterator[scrapy.Request]:
+        self.pages[source.slug] += 1
+        if response.status == 304:
+            log.info("%s: feed not modified: %s", source.slug, response.url)
+            return
+        etag = response.headers.get("ETag")
+        modified = response.headers.get("Last-Modified")
+        if etag or modified:
+            url = response.request.url
+            self.new_validators[url] = (etag.decode("latin-1") if etag else None,
+                                        modified.decode("latin-1") if modified else None)
         items = feed_items(response.body)
         if not items:
-            self._problem(f"{source.slug}: feed has no items: {response.url}", error=False)
+            self._problem(source, f"feed has no items: {response.url}", error=False)
         for item in items:
             yield from self._article(item.url, source, feed_text=item.full_text, check=None)
 
     def parse_sitemap(self, response: Response, source: Source) -> Iterator[scrapy.Request]:
+        self.pages[source.slug] += 1
         kind, locations = sitemap_entries(response.body)
         for url in locations:
             if kind == "sitemapindex":
@@ -75,18 +117,26 @@ class NewsSpider(scrapy.Spider):
 
     def parse_listing(self, response: Response, source: Source,
                       page: int) -> Iterator[scrapy.Request]:
+        self.pages[source.slug] += 1
         if not hasattr(response, "text"):
             return
         links, next_url = listing_links(response.text, response.url, source)
+        fresh = [u for u in links if normalize_url(u) not in self.known]
         for url in links:
             yield from self._article(url, source)
-        if next_url and page < source.max_pages:
+        depth = self.backfill or source.max_pages
+        if links and not fresh and not self.backfill:
+            log.info("%s: listing page %d holds only archived articles; not paging further",
+                     source.slug, page)
+            return
+        if next_url and page < depth:
             yield self._request(next_url, source, self.parse_listing, page=page + 1)
 
     def _article(self, url: str, source: Source, feed_text: str | None = None,
-                 check: str | None = "strict") -> Iterator[scrapy.Request]:
+                 check: str | None = "strict", resumed: bool = False
+                 ) -> Iterator[scrapy.Request]:
         """Request an article page once; `check` is how hard its URL must look like one
-        (None: a feed item, which is an article by definition)."""
+        (None: a feed item or a frontier entry, articles by definition)."""
         if not url.startswith(("http://", "https://")):
             return
         key = normalize_url(url)
@@ -95,21 +145,26 @@ class NewsSpider(scrapy.Spider):
         self.seen.add(key)
         if key in self.known:
             self.crawler.stats.inc_value("newsmon/skipped_known")
+            if resumed:
+                self.archive.frontier_done(url)
             return
         if check and not looks_like_article(url, source, strict=check == "strict"):
             return
         if self.max_articles is not None and self.requested >= self.max_articles:
             return
         self.requested += 1
+        if not resumed:
+            self.archive.frontier_add(source.slug, url, feed_text)
         yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
                              headers=source.headers or None,
                              cb_kwargs={"source": source, "feed_text": feed_text},
-                             meta={"newsmon_source": source.slug})
+                             meta={"newsmon_source": source.slug, "newsmon_article": url})
 
     # --- articles ---------------------------------------------------------------------------
 
     def parse_article(self, response: Response, source: Source,
                       feed_text: str | None) -> Iterator[dict[str, Any]]:
+        self.pages[source.slug] += 1
         fetched = datetime.now(UTC).replace(microsecond=0)
         content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
         try:
@@ -118,38 +173,49 @@ class NewsSpider(scrapy.Spider):
         except NotArticle as exc:
             self.crawler.stats.inc_value("newsmon/not_article")
             log.info("not an article: %s (%s)", response.url, exc)
+            self.archive.frontier_done(response.meta["newsmon_article"])
             return
         if feed_text:
             text = fragment_text(feed_text)
             if len(text) >= MIN_BODY_CHARS:
-                article = article.__class__(**{**article.__dict__, "body": text})
+                article = replace(article, body=text)
         if self.since and article.published and article.published.date() < self.since:
             self.crawler.stats.inc_value("newsmon/older_than_since")
+            self.archive.frontier_done(response.meta["newsmon_article"])
             return
-        redirects = response.meta.get("redirect_urls", [])
-        yield {"article": article, "html": response.body, "urls": [response.url, *redirects]}
+        urls = [response.meta["newsmon_article"], response.url,
+                *response.meta.get("redirect_urls", [])]
+        yield {"article": article, "html": response.body, "urls": urls}
 
     def on_error(self, failure: Failure) -> None:
         request = failure.request
         response = getattr(failure.value, "response", None)
-        slug = request.meta.get("newsmon_source", "?")
+        source = self.sources[request.meta.get("newsmon_source")]
+        article_url = request.meta.get("newsmon_article")
+        if response is not None:
+            self.pages[source.slug] += 1
         if failure.check(IgnoreRequest) and response is None:
             # robots.txt said no, or the URL left the allowed domains: a rule kept, not an error
             self.crawler.stats.inc_value("newsmon/ignored")
-            log.info("%s: not fetched (%s): %s", slug, failure.getErrorMessage(), request.url)
+            log.info("%s: not fetched (%s): %s", source.slug, failure.getErrorMessage(),
+                     request.url)
+            if article_url:
+                self.archive.frontier_done(article_url)
             return
         if response is not None and response.status in (404, 410):
             # candidate feeds that do not exist and dead links: logged once, not an error
-            self._problem(f"{slug}: {response.status} for {request.url} (skipped)", error=False)
+            self._problem(source, f"{response.status} for {request.url} (skipped)", error=False)
+            if article_url:
+                self.archive.frontier_done(article_url)
             return
         what = f"HTTP {response.status}" if response is not None else \
             failure.getErrorMessage() or failure.type.__name__
-        self._problem(f"{slug}: {what} for {request.url}", error=True)
+        self._problem(source, f"{what} for {request.url}", error=True)
 
-    def _problem(self, message: str, error: bool) -> None:
+    def _problem(self, source: Source, message: str, error: bool) -> None:
         if error:
             self.crawler.stats.inc_value("newsmon/errors")
-            self.problems.append(message)
-            log.error(message)
+            self.problems[source.slug].append(message)
+            log.error("%s: %s", source.slug, message)
         else:
-            log.warning(message)
+            log.warning("%s: %s", source.slug, message)

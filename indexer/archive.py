@@ -11,7 +11,7 @@ import json
 import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from crawler.article import Article, article_id, normalize_url
@@ -31,7 +31,8 @@ CREATE TABLE IF NOT EXISTS articles (
     tags TEXT NOT NULL DEFAULT '[]',
     language TEXT NOT NULL DEFAULT 'ru',
     fetched TEXT,
-    html BLOB
+    html BLOB,
+    indexed INTEGER NOT NULL DEFAULT 0  -- 1 once the index holds this version
 );
 CREATE INDEX IF NOT EXISTS articles_source ON articles(source);
 CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
@@ -39,6 +40,49 @@ CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
 CREATE TABLE IF NOT EXISTS urls (
     url TEXT PRIMARY KEY,
     article_id TEXT NOT NULL
+);
+-- article URLs discovered but not yet fetched: an interrupted crawl starts from these
+CREATE TABLE IF NOT EXISTS frontier (
+    url TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    feed_text TEXT,
+    discovered TEXT NOT NULL
+);
+-- ETag / Last-Modified of feeds, for conditional requests
+CREATE TABLE IF NOT EXISTS validators (
+    url TEXT PRIMARY KEY,
+    etag TEXT,
+    last_modified TEXT
+);
+-- one row per source per crawl run
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT NOT NULL,
+    source TEXT NOT NULL,
+    pid INTEGER,
+    started TEXT NOT NULL,
+    finished TEXT,
+    pages INTEGER NOT NULL DEFAULT 0,
+    articles_new INTEGER NOT NULL DEFAULT 0,
+    articles_updated INTEGER NOT NULL DEFAULT 0,
+    errors INTEGER NOT NULL DEFAULT 0,
+    messages TEXT NOT NULL DEFAULT '[]',
+    outcome TEXT NOT NULL DEFAULT 'running',
+    log TEXT,
+    PRIMARY KEY (run_id, source)
+);
+CREATE INDEX IF NOT EXISTS runs_source ON runs(source, started);
+CREATE TABLE IF NOT EXISTS watches (
+    name TEXT PRIMARY KEY,
+    query TEXT NOT NULL,
+    source TEXT,
+    created TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS watch_hits (
+    watch TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    run_id TEXT,
+    matched TEXT NOT NULL,
+    PRIMARY KEY (watch, article_id)
 );
 """
 
@@ -54,6 +98,11 @@ class Archive:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(articles)")}
+        if "indexed" not in columns:  # archives made before the column existed
+            self.db.execute("ALTER TABLE articles ADD COLUMN indexed INTEGER NOT NULL DEFAULT 0")
+        self.db.execute("CREATE INDEX IF NOT EXISTS articles_unindexed ON articles(indexed) "
+                        "WHERE indexed = 0")
 
     def close(self) -> None:
         self.db.close()
@@ -84,13 +133,28 @@ class Archive:
                     f"VALUES ({', '.join('?' * (len(_COLUMNS) + 1))}) "
                     "ON CONFLICT(id) DO UPDATE SET "
                     + ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS[1:])
-                    + ", html = COALESCE(excluded.html, articles.html)",
+                    + ", html = COALESCE(excluded.html, articles.html), indexed = 0",
                     (*[row[c] for c in _COLUMNS], blob),
                 )
             for url in {article.url, *fetched_urls}:
                 self.db.execute("INSERT OR IGNORE INTO urls (url, article_id) VALUES (?, ?)",
                                 (normalize_url(url), article.id))
+                self.db.execute("DELETE FROM frontier WHERE url = ?", (normalize_url(url),))
         return state
+
+    def mark_indexed(self, ids: Iterable[str], value: int = 1) -> None:
+        with self.db:
+            self.db.executemany("UPDATE articles SET indexed = ? WHERE id = ?",
+                                [(value, i) for i in ids])
+
+    def mark_all_indexed(self) -> None:
+        with self.db:
+            self.db.execute("UPDATE articles SET indexed = 1 WHERE indexed = 0")
+
+    def unindexed(self, limit: int = 1000) -> list[Article]:
+        rows = self.db.execute(f"SELECT {', '.join(_COLUMNS)} FROM articles WHERE indexed = 0 "
+                               "LIMIT ?", (limit,)).fetchall()
+        return [_article(row) for row in rows]
 
     def known_urls(self, sources: Iterable[str] | None = None) -> set[str]:
         """Normalized URLs that must not be fetched again."""
@@ -154,6 +218,84 @@ class Archive:
     def last_fetched(self) -> dict[str, str]:
         return dict(self.db.execute(
             "SELECT source, MAX(fetched) FROM articles WHERE source IS NOT NULL GROUP BY 1"))
+
+
+    # --- frontier and validators (used by the crawler) ---------------------------------------
+
+    def frontier_add(self, source: str, url: str, feed_text: str | None = None) -> None:
+        self.db.execute("INSERT OR IGNORE INTO frontier (url, source, feed_text, discovered) "
+                        "VALUES (?, ?, ?, ?)", (normalize_url(url), source, feed_text, _now()))
+
+    def frontier_done(self, url: str) -> None:
+        self.db.execute("DELETE FROM frontier WHERE url = ?", (normalize_url(url),))
+
+    def frontier(self, sources: Iterable[str]) -> list[tuple[str, str, str | None]]:
+        names = list(sources)
+        return self.db.execute(
+            f"SELECT source, url, feed_text FROM frontier WHERE source IN "
+            f"({', '.join('?' * len(names))}) ORDER BY discovered", names).fetchall()
+
+    def validators(self) -> dict[str, tuple[str | None, str | None]]:
+        return {url: (etag, modified) for url, etag, modified in
+                self.db.execute("SELECT url, etag, last_modified FROM validators")}
+
+    def save_validators(self, found: dict[str, tuple[str | None, str | None]]) -> None:
+        with self.db:
+            self.db.executemany("INSERT OR REPLACE INTO validators VALUES (?, ?, ?)",
+                                [(url, *pair) for url, pair in found.items()])
+
+    # --- run history ------------------------------------------------------------------------
+
+    def run_started(self, run_id: str, sources: Iterable[str], pid: int, log: str) -> None:
+        with self.db:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO runs (run_id, source, pid, started, log) "
+                "VALUES (?, ?, ?, ?, ?)", [(run_id, s, pid, _now(), log) for s in sources])
+
+    def run_finished(self, run_id: str, source: str, *, pages: int, new: int, updated: int,
+                     messages: list[str], outcome: str) -> None:
+        with self.db:
+            self.db.execute(
+                "UPDATE runs SET finished = ?, pages = ?, articles_new = ?, articles_updated = ?, "
+                "errors = ?, messages = ?, outcome = ? WHERE run_id = ? AND source = ?",
+                (_now(), pages, new, updated, len(messages),
+                 json.dumps(messages[:5], ensure_ascii=False), outcome, run_id, source))
+
+    def run_ended_abnormally(self, run_id: str, outcome: str, message: str) -> None:
+        """A run whose process died or was killed: its rows still say 'running'."""
+        with self.db:
+            self.db.execute(
+                "UPDATE runs SET finished = ?, outcome = ?, errors = errors + 1, messages = ? "
+                "WHERE run_id = ? AND outcome = 'running'",
+                (_now(), outcome, json.dumps([message], ensure_ascii=False), run_id))
+
+    def runs(self, source: str | None = None, limit: int = 50,
+             latest: bool = False) -> list[dict[str, object]]:
+        """Newest first; `latest`: only the newest run of each source."""
+        where, args = ("WHERE source = ?", [source]) if source else ("WHERE 1", [])
+        if latest:
+            where += (" AND started = (SELECT MAX(started) FROM runs r2 "
+                      "WHERE r2.source = runs.source)")
+        cursor = self.db.execute(
+            f"SELECT run_id, source, pid, started, finished, pages, articles_new, "
+            f"articles_updated, errors, messages, outcome, log FROM runs {where} "
+            f"ORDER BY started DESC LIMIT ?", [*args, limit])
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor]
+        for row in rows:
+            row["messages"] = json.loads(row["messages"])
+        return rows
+
+    def latest_runs(self) -> dict[str, dict[str, object]]:
+        """The newest run of each source."""
+        return {str(row["source"]): row for row in self.runs(limit=100_000, latest=True)}
+
+    def run_counts(self) -> dict[str, int]:
+        return dict(self.db.execute("SELECT source, COUNT(*) FROM runs GROUP BY source"))
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 def _row(article: Article) -> dict[str, object]:

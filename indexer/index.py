@@ -32,6 +32,10 @@ HIT_START, HIT_END = "\x02", "\x03"  # highlight markers; the printers turn them
 WRITE_TIMEOUT = 120.0
 
 
+class IndexBusy(RuntimeError):
+    """Another process held the index's write lock for longer than WRITE_TIMEOUT."""
+
+
 class IndexMissing(RuntimeError):
     """The index directory is absent or unreadable; `newsmon reindex` rebuilds it."""
 
@@ -113,7 +117,7 @@ class Index:
         try:
             return ix.writer(timeout=WRITE_TIMEOUT, delay=0.25, limitmb=256, compound=False)
         except LockError:
-            raise RuntimeError(f"search index at {self.path} stayed locked for "
+            raise IndexBusy(f"search index at {self.path} stayed locked for "
                                f"{WRITE_TIMEOUT:.0f} s by another newsmon process") from None
 
     # --- writing ----------------------------------------------------------------------------
@@ -136,6 +140,19 @@ class Index:
 
     def rebuild(self, articles: Iterable[Article], batch: int = 2000) -> int:
         """Build a fresh index beside the old one and swap it in, so searches never see half."""
+        lock = None
+        if whoosh_index.exists_in(str(self.path)):
+            # writers wait while the new index is built, so nothing lands in the old one only
+            lock = self._open().lock("WRITELOCK")
+            if not lock.acquire(blocking=True):
+                raise IndexBusy(f"search index at {self.path} is locked by another process")
+        try:
+            return self._rebuild(articles, batch)
+        finally:
+            if lock is not None:
+                lock.release()
+
+    def _rebuild(self, articles: Iterable[Article], batch: int) -> int:
         fresh = self.path.with_name(self.path.name + ".new")
         shutil.rmtree(fresh, ignore_errors=True)
         fresh.mkdir(parents=True)
@@ -171,9 +188,14 @@ class Index:
 
     def search(self, query: Query, *, day_from: date | None = None, day_to: date | None = None,
                sources: list[str] | None = None, sort: str = "relevance", limit: int = 10,
-               offset: int = 0) -> SearchPage:
+               offset: int = 0, ids: list[str] | None = None) -> SearchPage:
+        """One page of hits; `ids` restricts the search to those articles (watch lists)."""
         ix = self._open()
         filters: list[Query] = []
+        if ids is not None:
+            if not ids:
+                return SearchPage(total=0)
+            filters.append(Or([Term("id", i) for i in ids]))
         if day_from or day_to:
             filters.append(NumericRange("day", _day(day_from) if day_from else None,
                                         _day(day_to) if day_to else None))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -9,7 +10,9 @@ from pathlib import Path
 
 from crawler.article import Article
 from indexer.archive import Archive
-from indexer.index import Index
+from indexer.index import Index, IndexBusy, IndexMissing
+
+log = logging.getLogger("newsmon.store")
 
 
 class DataDirError(RuntimeError):
@@ -58,5 +61,21 @@ class DataDir:
             states.append(state)
             if state != "unchanged":
                 changed.append(article)
-        self.index.add(changed)
+        try:
+            self.index.add(changed)
+        except (IndexBusy, IndexMissing, OSError) as exc:
+            # archived all the same; left unindexed for catch_up() or `newsmon check`
+            log.warning("index not updated (%s); the next crawl or `newsmon check` will", exc)
+            return states
+        archive.mark_indexed(a.id for a in changed)
         return states
+
+    def catch_up(self, archive: Archive) -> int:
+        """Index what the archive holds but the index does not yet (a crawl killed between
+        the two commits); returns how many articles were indexed."""
+        total = 0
+        while batch := archive.unindexed():
+            self.index.add(batch)
+            archive.mark_indexed(a.id for a in batch)
+            total += len(batch)
+        return total

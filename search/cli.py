@@ -63,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("slugs", nargs="*", metavar="SLUG", help="sources to crawl (default: all)")
     p.add_argument("--since", help="skip articles published before this date")
     p.add_argument("--max-articles", type=int, help="fetch at most N articles in this run")
+    p.add_argument("--backfill", type=int, metavar="PAGES",
+                   help="follow listings this many pages deep, even past archived articles "
+                        "(a first full back-fill)")
+    p.add_argument("--run-id", help=argparse.SUPPRESS)  # set by `newsmon schedule`
 
     p = sub.add_parser("search", help="search the archive",
                        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=QUERY_HELP)
@@ -103,6 +107,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path, metavar="FILE.jsonl")
 
     sub.add_parser("reindex", help="rebuild the search index from the archive")
+
+    p = sub.add_parser("schedule", help="crawl each source at its interval, until stopped")
+    p.add_argument("slugs", nargs="*", metavar="SLUG", help="sources to schedule (default: all)")
+    p.add_argument("--once", action="store_true",
+                   help="run every due source once and exit (for cron)")
+    p.add_argument("--jobs", type=int, default=2, help="crawls at the same time (default 2)")
+    p.add_argument("--timeout", type=float, default=3600,
+                   help="kill a run after this many seconds (default 3600)")
+    p.add_argument("--grace", type=float, default=30,
+                   help="on SIGTERM/SIGINT, seconds running crawls get to finish (default 30)")
+
+    p = sub.add_parser("status", help="what the last runs did, per source")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+
+    p = sub.add_parser("watch", help="saved queries matched against each run's new articles")
+    watch_sub = p.add_subparsers(dest="watch_command", required=True, metavar="ACTION",
+                                 parser_class=_Parser)
+    w = watch_sub.add_parser("add", help="add or replace a watch")
+    w.add_argument("name")
+    w.add_argument("query")
+    w.add_argument("--source", help="only articles from this source")
+    watch_sub.add_parser("list", help="the watches and their hit counts")
+    w = watch_sub.add_parser("rm", help="remove a watch")
+    w.add_argument("name")
+
+    p = sub.add_parser("digest", help="new articles matching the watches, grouped by watch")
+    p.add_argument("--since", default="1d",
+                   help="articles that arrived on or after this day (default 1d)")
+    p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    p.add_argument("--write", type=Path, metavar="DIR",
+                   help="also write one Markdown file per day into DIR")
 
     p = sub.add_parser("demo", help="crawl the bundled offline demo site and search it")
     p.add_argument("--port", type=int, default=0, help="port for the demo site (default: any)")
@@ -175,24 +210,31 @@ def cmd_crawl(args: Any) -> int:
     since = parse_bound(args.since, date.today(), end=False) if args.since else None
     data_dir = _data_dir(args)
     data_dir.ensure_writable()
-    report = crawl(config, sources, data_dir, max_articles=args.max_articles, since=since)
-    return print_report(report, sources, data_dir)
+    _positive(args.backfill, "--backfill", 100_000)
+    report = crawl(config, sources, data_dir, max_articles=args.max_articles, since=since,
+                   backfill=args.backfill, run_id=args.run_id)
+    if report.new_ids:
+        from search.watch import record_hits
+
+        record_hits(data_dir, report.run_id, report.new_ids)
+    return print_report(report, sources)
 
 
-def print_report(report: Any, sources: list[Any], data_dir: DataDir) -> int:
+def print_report(report: Any, sources: list[Any]) -> int:
     for source in sources:
         counts = report.by_source.get(source.slug, {})
         print(f"{source.slug}: {counts.get('new', 0)} new, {counts.get('updated', 0)} updated, "
-              f"{counts.get('unchanged', 0)} unchanged")
-    print(f"crawled {report.pages} pages in {report.seconds:.1f} s: {report.new} new, "
-          f"{report.updated} updated, {report.skipped_known} already archived, "
-          f"{report.not_articles} not articles, {len(report.errors)} errors")
-    for message in report.errors[:10]:
+              f"{counts.get('unchanged', 0)} unchanged, {report.pages[source.slug]} pages, "
+              f"{len(report.errors.get(source.slug, []))} errors")
+    errors = report.all_errors
+    print(f"crawled {sum(report.pages.values())} pages in {report.seconds:.1f} s: "
+          f"{report.new} new, {report.updated} updated, {report.skipped_known} already "
+          f"archived, {report.not_articles} not articles, {len(errors)} errors")
+    for message in errors[:10]:
         print(f"  error: {terminal_safe(message)}", file=sys.stderr)
-    if len(report.errors) > 10:
-        print(f"  … {len(report.errors) - 10} more in {data_dir.logs / 'crawl.log'}",
-              file=sys.stderr)
-    return 1 if report.errors else 0
+    if len(errors) > 10:
+        print(f"  … {len(errors) - 10} more in {report.log}", file=sys.stderr)
+    return 1 if errors else 0
 
 
 def cmd_search(args: Any) -> int:
@@ -396,7 +438,120 @@ def cmd_reindex(args: Any) -> int:
     data_dir = _data_dir(args)
     with data_dir.open_archive() as archive:
         total = data_dir.index.rebuild(archive.iter_articles())
+        archive.mark_all_indexed()
     print(f"reindexed {total} articles into {data_dir.index.path}")
+    return 0
+
+
+def cmd_schedule(args: Any) -> int:
+    from crawler.scheduler import Scheduler, SchedulerLocked, setup_logging
+
+    config = _config(args)
+    sources = config.select(args.slugs)
+    if not 1 <= args.jobs <= 32:
+        raise UsageError("--jobs must be between 1 and 32")
+    if args.timeout <= 0 or args.grace < 0:
+        raise UsageError("--timeout must be positive and --grace not negative")
+    data_dir = _data_dir(args)
+    data_dir.ensure_writable()
+    setup_logging(data_dir)
+    scheduler = Scheduler(config=config, sources_path=config.path, data_dir=data_dir,
+                          sources=sources, jobs=args.jobs, timeout=args.timeout,
+                          grace=args.grace)
+    try:
+        return scheduler.run_once() if args.once else scheduler.serve_forever()
+    except SchedulerLocked as exc:
+        raise UsageError(str(exc)) from None
+
+
+STALE_RUNS = 3
+
+
+def cmd_status(args: Any) -> int:
+    from datetime import timedelta
+
+    config = _config(args)
+    data_dir = _data_dir(args)
+    rows = []
+    latest, counts, recent = {}, {}, {}
+    if data_dir.archive_path.exists():
+        with data_dir.open_archive() as archive:
+            latest = archive.latest_runs()
+            counts = archive.run_counts()
+            totals = archive.stats()["by_source"]
+            recent = {s: archive.runs(s, limit=STALE_RUNS) for s in config.sources}
+    else:
+        totals = {}
+    for source in config.sources.values():
+        run = latest.get(source.slug)
+        last_run = None
+        next_run = datetime.now().astimezone().replace(microsecond=0).isoformat()
+        if run:
+            last_run = {"started": run["started"], "finished": run["finished"],
+                        "articles_new": run["articles_new"], "pages": run["pages"],
+                        "errors": run["errors"], "messages": run["messages"],
+                        "outcome": run["outcome"], "ok": run["outcome"] == "ok"}
+            next_run = (datetime.fromisoformat(str(run["started"]))
+                        + timedelta(seconds=source.every_seconds)).isoformat()
+        history = recent.get(source.slug, [])
+        stale = len(history) >= STALE_RUNS and all(
+            r["articles_new"] == 0 and r["outcome"] != "running" for r in history) and \
+            not any(r["articles_new"] for r in history)
+        rows.append({"source": source.slug, "runs": counts.get(source.slug, 0),
+                     "articles": totals.get(source.slug, 0), "every": source.every,
+                     "last_run": last_run, "next_run": next_run, "stale": stale})
+    if args.format == "json":
+        print(output.dumps(rows))
+        return 0
+    for row in rows:
+        last = row["last_run"]
+        if last:
+            state = (f"last run {last['started'][:16].replace('T', ' ')} {last['outcome']}, "
+                     f"{last['articles_new']} new, {last['errors']} errors")
+        else:
+            state = "never run"
+        print(f"{row['source']:<14} {row['articles']:>6} articles  {row['runs']:>4} runs  "
+              f"{state}; next {row['next_run'][:16].replace('T', ' ')}")
+        if last and last["messages"]:
+            print(f"{'':<14} {terminal_safe(str(last['messages'][0]))}")
+        if row["stale"]:
+            print(f"{'':<14} warning: no new articles in the last {STALE_RUNS} runs — "
+                  "check the site's layout, feeds and whether it blocks the crawler")
+    return 0
+
+
+def cmd_watch(args: Any) -> int:
+    from search import watch
+
+    data_dir = _data_dir(args)
+    if args.watch_command == "add":
+        if args.source:
+            _config(args).select([args.source])
+        watch.add(data_dir, args.name, args.query, args.source)
+        print(f"watch {args.name!r} saved: {args.query}")
+    elif args.watch_command == "rm":
+        if not data_dir.archive_path.exists() or not watch.remove(data_dir, args.name):
+            raise NotFound(f"no watch named {args.name!r}")
+        print(f"watch {args.name!r} removed")
+    else:
+        for row in watch.watches(data_dir):
+            where = f" (source {row['source']})" if row["source"] else ""
+            print(f"{terminal_safe(row['name']):<20} {row['hits']:>5} hits  "
+                  f"{terminal_safe(row['query'])}{where}")
+    return 0
+
+
+def cmd_digest(args: Any) -> int:
+    from search import watch
+
+    since = parse_bound(args.since, date.today(), end=False)
+    data_dir = _data_dir(args)
+    groups = watch.digest(data_dir, since)
+    text = watch.render(groups, args.format, since)
+    print(text if args.format == "json" else terminal_safe(text))
+    if args.write:
+        for path in watch.write_days(groups, args.write):
+            print(f"wrote {path}", file=sys.stderr)
     return 0
 
 
@@ -409,7 +564,8 @@ def cmd_demo(args: Any) -> int:
 COMMANDS = {
     "crawl": cmd_crawl, "search": cmd_search, "show": cmd_show, "extract": cmd_extract,
     "sources": cmd_sources, "stats": cmd_stats, "export": cmd_export, "import": cmd_import,
-    "reindex": cmd_reindex, "demo": cmd_demo,
+    "reindex": cmd_reindex, "demo": cmd_demo, "schedule": cmd_schedule, "status": cmd_status,
+    "watch": cmd_watch, "digest": cmd_digest,
 }
 
 if __name__ == "__main__":

@@ -50,7 +50,7 @@ def run_demo(data_dir: DataDir, port: int = 0) -> int:
         config = load_config(sources_file)
         print(f"newsmon demo: serving the bundled demo site on {server.base}")
         report = crawl(config, list(config.sources.values()), demo_dir)
-    code = print_report(report, list(config.sources.values()), demo_dir)
+    code = print_report(report, list(config.sources.values()))
     searcher = Searcher(demo_dir)
     color = sys.stdout.isatty()
     for query in SAMPLE_QUERIES:

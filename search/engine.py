@@ -17,7 +17,7 @@ class Searcher:
 
     def search(self, text: str, *, day_from: date | None = None, day_to: date | None = None,
                sources: list[str] | None = None, sort: str = "relevance", limit: int = 10,
-               offset: int = 0) -> SearchPage:
+               offset: int = 0, ids: list[str] | None = None) -> SearchPage:
         query = build(text, self.schema)
         return self.index.search(query, day_from=day_from, day_to=day_to, sources=sources,
-                                 sort=sort, limit=limit, offset=offset)
+                                 sort=sort, limit=limit, offset=offset, ids=ids)

@@ -44,6 +44,7 @@ def import_jsonl(path: Path, data_dir: DataDir) -> Counter[str]:
         pass
     states: Counter[str] = Counter()
     with data_dir.open_archive(create=True) as archive:
+        data_dir.catch_up(archive)
         batch: list[tuple[Article, bytes | None, list[str]]] = []
         for article in _articles(path):
             batch.append((article, None, []))

@@ -55,6 +55,8 @@ def run_newsmon(*args: str, data_dir: Path | None = None, sources: Path | None =
 
 
 def write_sources(path: Path, base: str, slug: str = "testsite", **extra: str) -> Path:
+    """The fixture site as a source; `extra` keys are TOML values (strings quoted by caller)."""
+    extra = {"concurrency": "4", **extra}
     lines = [
         f"[sources.{slug}]",
         'name = "Вести Приволжья"',
@@ -63,7 +65,6 @@ def write_sources(path: Path, base: str, slug: str = "testsite", **extra: str) -
         f'sitemaps = ["{base}/sitemap_index.xml"]',
         f'listings = ["{base}/obrazovanie/"]',
         "delay = 0",
-        "concurrency = 4",
         *(f"{k} = {v}" for k, v in extra.items()),
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
