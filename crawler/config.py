@@ -114,20 +114,23 @@ def load_config(path: Path) -> Config:
     if extra:
         raise ConfigError(f"{path}: unknown top-level key {extra[0]!r}")
     crawler = data.get("crawler", {})
-    bad = sorted(set(crawler) - {"contact"})
+    bad = sorted(set(crawler) - {"contact", "every"})
     if bad:
         raise ConfigError(f"{path}: [crawler]: unknown key {bad[0]!r}")
     contact = crawler.get("contact", DEFAULT_CONTACT)
+    default_every = crawler.get("every", DEFAULT_EVERY)
+    if not isinstance(default_every, str) or not _EVERY.match(default_every):
+        raise ConfigError(f"{path}: [crawler]: 'every' must look like 30s, 15m, 2h or 1d")
     sources_table = data.get("sources", {})
     if not isinstance(sources_table, dict):
         raise ConfigError(f"{path}: 'sources' must be a table of [sources.SLUG] tables")
     sources = {}
     for slug, table in sources_table.items():
-        sources[slug] = _source(path, slug, table)
+        sources[slug] = _source(path, slug, table, default_every)
     return Config(path=path, sources=sources, contact=contact)
 
 
-def _source(path: Path, slug: str, table: Any) -> Source:
+def _source(path: Path, slug: str, table: Any, default_every: str = DEFAULT_EVERY) -> Source:
     where = f"{path}: [sources.{slug}]"
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", slug):
         raise ConfigError(f"{where}: slug must be lower-case letters, digits, '-' or '_'")
@@ -154,7 +157,7 @@ def _source(path: Path, slug: str, table: Any) -> Source:
     topic = table.get("topic", "all")
     if topic not in ("all", "education"):
         raise ConfigError(f"{where}: 'topic' must be \"all\" or \"education\", not {topic!r}")
-    every = table.get("every", DEFAULT_EVERY)
+    every = table.get("every", default_every)
     if not _EVERY.match(every) or int(every[:-1]) == 0:
         raise ConfigError(f"{where}: 'every' must look like 30s, 15m, 2h or 1d, not {every!r}")
     tz = table.get("timezone", DEFAULT_TIMEZONE)
