@@ -173,7 +173,7 @@ class NewsSpider(scrapy.Spider):
         except NotArticle as exc:
             self.crawler.stats.inc_value("newsmon/not_article")
             log.info("not an article: %s (%s)", response.url, exc)
-            self.archive.frontier_done(response.meta["newsmon_article"])
+            self.archive.frontier_done(response.meta["newsmon_article"], skipped=str(exc))
             return
         if feed_text:
             text = fragment_text(feed_text)
@@ -200,13 +200,13 @@ class NewsSpider(scrapy.Spider):
             log.info("%s: not fetched (%s): %s", source.slug, failure.getErrorMessage(),
                      request.url)
             if article_url:
-                self.archive.frontier_done(article_url)
+                self.archive.frontier_done(article_url, skipped=failure.getErrorMessage())
             return
         if response is not None and response.status in (404, 410):
             # candidate feeds that do not exist and dead links: logged once, not an error
             self._problem(source, f"{response.status} for {request.url} (skipped)", error=False)
             if article_url:
-                self.archive.frontier_done(article_url)
+                self.archive.frontier_done(article_url, skipped=f"HTTP {response.status}")
             return
         what = f"HTTP {response.status}" if response is not None else \
             failure.getErrorMessage() or failure.type.__name__

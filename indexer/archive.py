@@ -11,7 +11,7 @@ import json
 import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from crawler.article import Article, article_id, normalize_url
@@ -47,6 +47,13 @@ CREATE TABLE IF NOT EXISTS frontier (
     source TEXT NOT NULL,
     feed_text TEXT,
     discovered TEXT NOT NULL
+);
+-- URLs found not to be articles (listings, soft 404s, dead or forbidden links): not
+-- fetched again until they are SKIP_DAYS old
+CREATE TABLE IF NOT EXISTS skipped (
+    url TEXT PRIMARY KEY,
+    reason TEXT NOT NULL,
+    seen TEXT NOT NULL
 );
 -- ETag / Last-Modified of feeds, for conditional requests
 CREATE TABLE IF NOT EXISTS validators (
@@ -86,6 +93,7 @@ CREATE TABLE IF NOT EXISTS watch_hits (
 );
 """
 
+SKIP_DAYS = 30
 _COLUMNS = ("id", "url", "source", "title", "lead", "body", "published", "modified", "author",
             "section", "tags", "language", "fetched")
 
@@ -157,7 +165,10 @@ class Archive:
         return [_article(row) for row in rows]
 
     def known_urls(self, sources: Iterable[str] | None = None) -> set[str]:
-        """Normalized URLs that must not be fetched again."""
+        """Normalized URLs that must not be fetched again: archived ones, and recent skips."""
+        cutoff = (datetime.now(UTC) - timedelta(days=SKIP_DAYS)).isoformat()
+        skipped = {r[0] for r in self.db.execute("SELECT url FROM skipped WHERE seen >= ?",
+                                                 (cutoff,))}
         if sources is None:
             rows = self.db.execute("SELECT url FROM urls")
         else:
@@ -165,7 +176,7 @@ class Archive:
             rows = self.db.execute(
                 "SELECT u.url FROM urls u JOIN articles a ON a.id = u.article_id "
                 f"WHERE a.source IN ({', '.join('?' * len(names))})", names)
-        return {r[0] for r in rows}
+        return {r[0] for r in rows} | skipped
 
     def get(self, key: str) -> Article | None:
         """By id or by any URL that led to the article."""
@@ -226,8 +237,13 @@ class Archive:
         self.db.execute("INSERT OR IGNORE INTO frontier (url, source, feed_text, discovered) "
                         "VALUES (?, ?, ?, ?)", (normalize_url(url), source, feed_text, _now()))
 
-    def frontier_done(self, url: str) -> None:
-        self.db.execute("DELETE FROM frontier WHERE url = ?", (normalize_url(url),))
+    def frontier_done(self, url: str, skipped: str | None = None) -> None:
+        """The URL was dealt with; `skipped` says why it is not an article, if it is not."""
+        with self.db:
+            self.db.execute("DELETE FROM frontier WHERE url = ?", (normalize_url(url),))
+            if skipped:
+                self.db.execute("INSERT OR REPLACE INTO skipped VALUES (?, ?, ?)",
+                                (normalize_url(url), skipped, _now()))
 
     def frontier(self, sources: Iterable[str]) -> list[tuple[str, str, str | None]]:
         names = list(sources)
