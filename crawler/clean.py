@@ -83,7 +83,14 @@ def decode(html: bytes | str, content_type: str | None = None) -> str:
     """HTTP header charset first, then BOM, then <meta charset>, then a guess (w3lib's order)."""
     if isinstance(html, str):
         return html
-    _, text = html_to_unicode(content_type, html)
+    encoding, text = html_to_unicode(content_type, html)
+    if encoding not in ("utf-8", "utf8") and not html.isascii():
+        # Russian text in windows-1251 or KOI8-R is practically never valid UTF-8, so a page
+        # that decodes as UTF-8 is UTF-8 whatever a misconfigured server declares
+        try:
+            return html.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
     return text
 
 

@@ -47,6 +47,7 @@ class Source:
     headers: dict[str, str] = field(default_factory=dict)
     selectors: dict[str, str] = field(default_factory=dict)
     max_pages: int = 5
+    timeout: float = 30.0
 
     @property
     def domains(self) -> tuple[str, ...]:
@@ -94,7 +95,7 @@ _FIELD_TYPES: dict[str, Any] = {
     "name": str, "home": str, "feeds": list, "sitemaps": list, "listings": list,
     "article_url": str, "topic": str, "every": str, "timezone": str, "delay": (int, float),
     "concurrency": int, "verify": bool, "ca_bundle": str, "headers": dict, "selectors": dict,
-    "max_pages": int,
+    "max_pages": int, "timeout": (int, float),
 }
 
 
@@ -179,6 +180,9 @@ def _source(path: Path, slug: str, table: Any, default_every: str = DEFAULT_EVER
     max_pages = table.get("max_pages", 5)
     if not 1 <= max_pages <= 10000:
         raise ConfigError(f"{where}: 'max_pages' must be between 1 and 10000")
+    timeout = float(table.get("timeout", 30))
+    if not 1 <= timeout <= 600:
+        raise ConfigError(f"{where}: 'timeout' must be between 1 and 600 seconds")
     selectors = table.get("selectors", {})
     for key, value in selectors.items():
         if key not in SELECTOR_FIELDS:
@@ -194,7 +198,7 @@ def _source(path: Path, slug: str, table: Any, default_every: str = DEFAULT_EVER
         article_url=table.get("article_url"), topic=topic, every=every, timezone=tz,
         delay=delay, concurrency=concurrency, verify=table.get("verify", True),
         ca_bundle=table.get("ca_bundle"), headers=dict(headers), selectors=dict(selectors),
-        max_pages=max_pages,
+        max_pages=max_pages, timeout=timeout,
     )
 
 

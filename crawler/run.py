@@ -6,12 +6,15 @@ scheduler starts a child process per run.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import sys
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -89,6 +92,8 @@ def settings(config: Config, sources: list[Source], data_dir: DataDir) -> dict[s
             "Accept-Language": "ru,en;q=0.5",
         },
         "ITEM_PIPELINES": {"crawler.pipeline.ArchivePipeline": 300},
+        # before robots.txt (100) so an offsite URL never costs a robots.txt request
+        "DOWNLOADER_MIDDLEWARES": {"crawler.guard.DomainGuard": 50},
         "NEWSMON_DATA_DIR": data_dir.root,
         "LOG_LEVEL": "INFO",
         "LOG_INSTALL_ROOT_HANDLER": False,
@@ -100,10 +105,51 @@ def settings(config: Config, sources: list[Source], data_dir: DataDir) -> dict[s
     }
 
 
+class SourceBusy(RuntimeError):
+    """Another process is crawling one of these sources on this data dir."""
+
+
+@contextmanager
+def source_locks(data_dir: DataDir, slugs: list[str]) -> Iterator[None]:
+    """Two crawls of one source on one archive would fetch everything twice: the second
+    refuses.  Crawls of different sources run side by side (the scheduler's --jobs)."""
+    locks = data_dir.root / "locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    handles = []
+    try:
+        for slug in slugs:
+            handle = (locks / f"{slug}.lock").open("a+", encoding="utf-8")
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                pid = handle.read().strip() or "?"
+                handle.close()
+                raise SourceBusy(f"source {slug!r} is already being crawled on "
+                                 f"{data_dir.root} (pid {pid})") from None
+            handle.seek(0)
+            handle.truncate()
+            handle.write(str(os.getpid()))
+            handle.flush()
+            handles.append(handle)
+        yield
+    finally:
+        for handle in handles:
+            handle.close()
+
+
 def crawl(config: Config, sources: list[Source], data_dir: DataDir, *,
           max_articles: int | None = None, since: date | None = None,
           backfill: int | None = None, run_id: str | None = None) -> CrawlReport:
     """Run one crawl to the end and record it in the run history; errors are collected."""
+    with source_locks(data_dir, [s.slug for s in sources]):
+        return _crawl(config, sources, data_dir, max_articles=max_articles, since=since,
+                      backfill=backfill, run_id=run_id)
+
+
+def _crawl(config: Config, sources: list[Source], data_dir: DataDir, *,
+           max_articles: int | None, since: date | None, backfill: int | None,
+           run_id: str | None) -> CrawlReport:
     from scrapy.crawler import CrawlerProcess
 
     from crawler.spider import NewsSpider

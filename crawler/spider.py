@@ -84,7 +84,8 @@ class NewsSpider(scrapy.Spider):
         return scrapy.Request(url, callback=callback, errback=self.on_error,
                               headers=headers if headers is not None else source.headers or None,
                               priority=priority, cb_kwargs={"source": source, **kwargs},
-                              meta={"newsmon_source": source.slug, **(meta or {})},
+                              meta={"newsmon_source": source.slug,
+                                    "download_timeout": source.timeout, **(meta or {})},
                               dont_filter=True)
 
     # --- discovery --------------------------------------------------------------------------
@@ -155,10 +156,13 @@ class NewsSpider(scrapy.Spider):
         self.requested += 1
         if not resumed:
             self.archive.frontier_add(source.slug, url, feed_text)
+        # dont_filter: `seen` already dedupes, and Scrapy's filter would silently swallow a
+        # redirect loop that must be reported as an error
         yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
-                             headers=source.headers or None,
+                             headers=source.headers or None, dont_filter=True,
                              cb_kwargs={"source": source, "feed_text": feed_text},
-                             meta={"newsmon_source": source.slug, "newsmon_article": url})
+                             meta={"newsmon_source": source.slug, "newsmon_article": url,
+                                   "download_timeout": source.timeout})
 
     # --- articles ---------------------------------------------------------------------------
 
@@ -194,13 +198,14 @@ class NewsSpider(scrapy.Spider):
         article_url = request.meta.get("newsmon_article")
         if response is not None:
             self.pages[source.slug] += 1
-        if failure.check(IgnoreRequest) and response is None:
+        message = failure.getErrorMessage()
+        if failure.check(IgnoreRequest) and response is None and message.startswith(
+                ("Forbidden by robots.txt", "Filtered offsite request")):
             # robots.txt said no, or the URL left the allowed domains: a rule kept, not an error
             self.crawler.stats.inc_value("newsmon/ignored")
-            log.info("%s: not fetched (%s): %s", source.slug, failure.getErrorMessage(),
-                     request.url)
+            log.info("%s: not fetched (%s): %s", source.slug, message, request.url)
             if article_url:
-                self.archive.frontier_done(article_url, skipped=failure.getErrorMessage())
+                self.archive.frontier_done(article_url, skipped=message)
             return
         if response is not None and response.status in (404, 410):
             # candidate feeds that do not exist and dead links: logged once, not an error
@@ -209,7 +214,7 @@ class NewsSpider(scrapy.Spider):
                 self.archive.frontier_done(article_url, skipped=f"HTTP {response.status}")
             return
         what = f"HTTP {response.status}" if response is not None else \
-            failure.getErrorMessage() or failure.type.__name__
+            f"{failure.type.__name__}: {message}" if message else failure.type.__name__
         self._problem(source, f"{what} for {request.url}", error=True)
 
     def _problem(self, source: Source, message: str, error: bool) -> None:

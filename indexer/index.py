@@ -21,6 +21,7 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
 from whoosh.highlight import ContextFragmenter, Formatter, get_text
 from whoosh.query import And, NumericRange, Or, Query, Term
 from whoosh.writing import LockError
@@ -91,8 +92,14 @@ class Index:
 
     # --- opening ----------------------------------------------------------------------------
 
+    def _exists(self) -> bool:
+        try:
+            return whoosh_index.exists_in(str(self.path))
+        except Exception:
+            return True  # exists, and _open() reports it damaged
+
     def _open(self) -> Any:
-        if not whoosh_index.exists_in(str(self.path)):
+        if not self._exists():
             raise IndexMissing(f"no search index at {self.path}; run `newsmon reindex`")
         for attempt in range(20):
             try:
@@ -107,7 +114,7 @@ class Index:
                            "run `newsmon reindex`")
 
     def _open_or_create(self) -> Any:
-        if not whoosh_index.exists_in(str(self.path)):
+        if not self._exists():
             self.path.mkdir(parents=True, exist_ok=True)
             return whoosh_index.create_in(str(self.path), make_schema())
         return self._open()
@@ -138,12 +145,24 @@ class Index:
         writer.commit()
         return len(batch)
 
+    def delete(self, ids: Iterable[str]) -> int:
+        doomed = list(ids)
+        if not doomed:
+            return 0
+        ix = self._open()
+        writer = self._writer(ix)
+        for doc_id in doomed:
+            writer.delete_by_term("id", doc_id)
+        writer.commit()
+        return len(doomed)
+
     def rebuild(self, articles: Iterable[Article], batch: int = 2000) -> int:
         """Build a fresh index beside the old one and swap it in, so searches never see half."""
         lock = None
-        if whoosh_index.exists_in(str(self.path)):
-            # writers wait while the new index is built, so nothing lands in the old one only
-            lock = self._open().lock("WRITELOCK")
+        if self.path.is_dir():
+            # writers wait while the new index is built, so nothing lands in the old one only;
+            # the lock file is taken directly, so a damaged index can still be rebuilt
+            lock = FileStorage(str(self.path)).lock(f"{whoosh_index._DEF_INDEX_NAME}_WRITELOCK")
             if not lock.acquire(blocking=True):
                 raise IndexBusy(f"search index at {self.path} is locked by another process")
         try:

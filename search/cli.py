@@ -107,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path, metavar="FILE.jsonl")
 
     sub.add_parser("reindex", help="rebuild the search index from the archive")
+    sub.add_parser("check", help="compare the index with the archive and repair the index")
 
     p = sub.add_parser("schedule", help="crawl each source at its interval, until stopped")
     p.add_argument("slugs", nargs="*", metavar="SLUG", help="sources to schedule (default: all)")
@@ -202,7 +203,7 @@ def _positive(value: int | None, name: str, maximum: int = MAX_LIMIT) -> None:
 # --- commands ---------------------------------------------------------------------------------
 
 def cmd_crawl(args: Any) -> int:
-    from crawler.run import crawl
+    from crawler.run import SourceBusy, crawl
 
     config = _config(args)
     sources = config.select(args.slugs)
@@ -211,8 +212,11 @@ def cmd_crawl(args: Any) -> int:
     data_dir = _data_dir(args)
     data_dir.ensure_writable()
     _positive(args.backfill, "--backfill", 100_000)
-    report = crawl(config, sources, data_dir, max_articles=args.max_articles, since=since,
-                   backfill=args.backfill, run_id=args.run_id)
+    try:
+        report = crawl(config, sources, data_dir, max_articles=args.max_articles, since=since,
+                       backfill=args.backfill, run_id=args.run_id)
+    except SourceBusy as exc:
+        raise UsageError(str(exc)) from None
     if report.new_ids:
         from search.watch import record_hits
 
@@ -555,6 +559,30 @@ def cmd_digest(args: Any) -> int:
     return 0
 
 
+def cmd_check(args: Any) -> int:
+    """The archive is the truth: the index gets what it lacks and loses what it should not."""
+    data_dir = _data_dir(args)
+    index = data_dir.index
+    with data_dir.open_archive() as archive:
+        try:
+            indexed = index.ids()
+        except IndexMissing as exc:
+            print(f"{exc}; rebuilding", file=sys.stderr)
+            total = index.rebuild(archive.iter_articles())
+            archive.mark_all_indexed()
+            print(f"index rebuilt: {total} articles")
+            return 0
+        archived = {row[0] for row in archive.db.execute("SELECT id FROM articles")}
+        missing, extra = archived - indexed, indexed - archived
+        if missing:
+            archive.mark_indexed(missing, value=0)
+        repaired = data_dir.catch_up(archive)
+        index.delete(extra)
+    print(f"{len(archived)} archived, {len(indexed)} were indexed: {len(missing)} missing "
+          f"added, {len(extra)} stray removed, {repaired} (re)indexed in all")
+    return 0
+
+
 def cmd_demo(args: Any) -> int:
     from search.demo import run_demo
 
@@ -565,7 +593,7 @@ COMMANDS = {
     "crawl": cmd_crawl, "search": cmd_search, "show": cmd_show, "extract": cmd_extract,
     "sources": cmd_sources, "stats": cmd_stats, "export": cmd_export, "import": cmd_import,
     "reindex": cmd_reindex, "demo": cmd_demo, "schedule": cmd_schedule, "status": cmd_status,
-    "watch": cmd_watch, "digest": cmd_digest,
+    "watch": cmd_watch, "digest": cmd_digest, "check": cmd_check,
 }
 
 if __name__ == "__main__":

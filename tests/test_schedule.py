@@ -11,7 +11,6 @@ import subprocess
 import time
 from pathlib import Path
 
-import pytest
 from conftest import FIXTURES, NEWSMON, ROOT, run_newsmon, write_sources
 
 from crawler.serve import SiteServer
@@ -144,37 +143,6 @@ def test_a_second_scheduler_is_refused(tmp_path, site):
         assert "another `newsmon schedule` is already running" in second.stderr
     finally:
         assert stop(first)[0] == 0
-
-
-@pytest.mark.parametrize("kill_after", [2, 6])
-def test_kill_9_mid_crawl_then_rerun_archives_each_article_once(tmp_path, kill_after):
-    with SiteServer(FIXTURES / "site", delay=0.4) as slow:
-        sources = write_sources(tmp_path / "sources.toml", slow.base, concurrency="1")
-        data_dir = tmp_path / "data"
-        crawl = subprocess.Popen([*NEWSMON, "--data-dir", str(data_dir), "--sources",
-                                  str(sources), "crawl"], cwd=ROOT, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL)
-
-        def archived() -> int:
-            try:
-                db = sqlite3.connect(data_dir / "archive.sqlite", timeout=10)
-                return db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
-            except sqlite3.Error:
-                return 0
-
-        wait_for(lambda: archived() >= kill_after, what=f"{kill_after} archived articles")
-        crawl.kill()
-        crawl.wait()
-        assert archived() < 13
-        rerun = run_newsmon("crawl", data_dir=data_dir, sources=sources)
-        assert rerun.returncode == 0, rerun.stderr
-    db = sqlite3.connect(data_dir / "archive.sqlite")
-    assert db.execute("SELECT COUNT(*), COUNT(DISTINCT url) FROM articles").fetchone() == (13, 13)
-    assert db.execute("SELECT COUNT(*) FROM frontier").fetchone()[0] == 0
-    ids = {row[0] for row in db.execute("SELECT id FROM articles")}
-    from indexer.index import Index
-
-    assert Index(data_dir / "index").ids() == ids
 
 
 def test_watch_digest_lists_exactly_the_new_matching_articles(tmp_path, site):
