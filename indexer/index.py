@@ -11,9 +11,11 @@ SEARCH-NOTES.md against 0.1–0.2 s without.
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date
 from pathlib import Path
@@ -31,6 +33,7 @@ from indexer.analysis import russian_analyzer
 
 HIT_START, HIT_END = "\x02", "\x03"  # highlight markers; the printers turn them into bold or <b>
 WRITE_TIMEOUT = 120.0
+BULK_PROCS = max(1, min(2, os.cpu_count() or 1))
 
 
 class IndexBusy(RuntimeError):
@@ -119,9 +122,15 @@ class Index:
             return whoosh_index.create_in(str(self.path), make_schema())
         return self._open()
 
-    def _writer(self, ix: Any) -> Any:
-        """Writers wait for each other (up to WRITE_TIMEOUT) instead of failing at once."""
+    def _writer(self, ix: Any, procs: int = 1) -> Any:
+        """Writers wait for each other (up to WRITE_TIMEOUT) instead of failing at once.
+
+        A bulk load uses `procs` processes, each writing its own segment (SEARCH-NOTES:
+        nearly twice the throughput with two)."""
         try:
+            if procs > 1:
+                return ix.writer(procs=procs, multisegment=True, timeout=WRITE_TIMEOUT,
+                                 delay=0.25, limitmb=128, compound=False)
             return ix.writer(timeout=WRITE_TIMEOUT, delay=0.25, limitmb=256, compound=False)
         except LockError:
             raise IndexBusy(f"search index at {self.path} stayed locked for "
@@ -132,18 +141,32 @@ class Index:
     def add(self, articles: Iterable[Article]) -> int:
         """Add or replace articles by id in one commit; returns how many."""
         batch = list(articles)
-        if not batch:
-            return 0
+        if batch:
+            with self.writing() as write:
+                for article in batch:
+                    write(article, False)
+        return len(batch)
+
+    @contextmanager
+    def writing(self, bulk: bool = False) -> Iterator[Callable[[Article, bool], None]]:
+        """One commit for many articles: yields write(article, is_new); a new article skips
+        the delete lookup.  With bulk=True the writing happens in BULK_PROCS processes while
+        the caller goes on (e.g. archiving the next articles)."""
         ix = self._open_or_create()
-        writer = self._writer(ix)
-        try:
-            for article in batch:
+        writer = self._writer(ix, procs=BULK_PROCS if bulk else 1)
+
+        def write(article: Article, is_new: bool) -> None:
+            if is_new:
+                writer.add_document(**_document(article))
+            else:
                 writer.update_document(**_document(article))
+
+        try:
+            yield write
         except BaseException:
             writer.cancel()
             raise
         writer.commit()
-        return len(batch)
 
     def delete(self, ids: Iterable[str]) -> int:
         doomed = list(ids)

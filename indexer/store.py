@@ -51,23 +51,27 @@ class DataDir:
                                "or pass --data-dir)")
         return Archive(self.archive_path)
 
-    def store(self, archive: Archive, articles: Iterable[tuple[Article, bytes | None, list[str]]]
-              ) -> list[str]:
+    def store(self, archive: Archive, articles: Iterable[tuple[Article, bytes | None, list[str]]],
+              bulk: bool = False) -> list[str]:
         """Archive first (the truth), then index what changed: a crash between the two
         leaves an index that `newsmon reindex` repairs, never a lost article."""
-        states, changed = [], []
-        for article, html, urls in articles:
-            state = archive.save(article, html, urls)
-            states.append(state)
-            if state != "unchanged":
-                changed.append(article)
+        states: list[str] = []
+        changed: list[str] = []
+        pending = iter(articles)
         try:
-            self.index.add(changed)
+            with self.index.writing(bulk=bulk) as write:
+                for article, html, urls in pending:
+                    state = archive.save(article, html, urls)  # committed before the index
+                    states.append(state)
+                    if state != "unchanged":
+                        write(article, state == "new")
+                        changed.append(article.id)
         except (IndexBusy, IndexMissing, OSError) as exc:
-            # archived all the same; left unindexed for catch_up() or `newsmon check`
+            # what was archived stays archived and unindexed, for catch_up() or `newsmon check`
             log.warning("index not updated (%s); the next crawl or `newsmon check` will", exc)
+            states += [archive.save(article, html, urls) for article, html, urls in pending]
             return states
-        archive.mark_indexed(a.id for a in changed)
+        archive.mark_indexed(changed)
         return states
 
     def catch_up(self, archive: Archive) -> int:

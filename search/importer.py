@@ -14,7 +14,7 @@ from pathlib import Path
 from crawler.article import Article
 from indexer.store import DataDir
 
-BATCH = 1000
+BATCH = 5000
 
 
 class BadImportFile(ValueError):
@@ -49,7 +49,7 @@ def import_jsonl(path: Path, data_dir: DataDir) -> Counter[str]:
         for article in _articles(path):
             batch.append((article, None, []))
             if len(batch) >= BATCH:
-                states.update(data_dir.store(archive, batch))
+                states.update(data_dir.store(archive, batch, bulk=True))
                 batch = []
-        states.update(data_dir.store(archive, batch))
+        states.update(data_dir.store(archive, batch, bulk=True))
     return states

@@ -68,7 +68,8 @@ def test_retries_are_bounded(fault_crawl):
     hits = fault_crawl["hits"]
     assert hits["/fault/500"] == 3 and hits["/fault/503"] == 3  # one try and two retries
     assert hits["/fault/flaky"] == 3  # and the third try of a flaky page archives it
-    assert hits["/fault/loop"] <= 6
+    # five redirects at most; a hop whose keep-alive connection drops may be retried
+    assert 6 <= hits["/fault/loop"] <= 6 * 3
 
 
 def test_huge_page_is_cut_off_and_memory_stays_bounded(fault_crawl):
