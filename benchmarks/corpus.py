@@ -12,6 +12,7 @@ import re
 import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,12 +22,31 @@ from articles import DEMO, FIXTURE  # noqa: E402
 MSK = timezone(timedelta(hours=3))
 
 
+TAIL_WORDS = 60_000
+
+
+@lru_cache(maxsize=1)
 def vocabulary() -> list[str]:
+    """News words first (the bundled articles' own word forms, shuffled), then a long tail
+    of other real inflected forms from pymorphy3's dictionary, as news text has."""
     text = " ".join(" ".join([a["title"], *a["body"]]) for a in [*FIXTURE, *DEMO])
     text += (ROOT / "tests" / "fixtures" / "pages" / "vpravda-drupal.html").read_text()
-    words = sorted(set(re.findall(r"[А-Яа-яЁё]{2,}", text)))
-    random.Random(7).shuffle(words)
-    return words
+    head = sorted(set(re.findall(r"[А-Яа-яЁё]{2,}", text)))
+    random.Random(7).shuffle(head)
+    import pymorphy3
+
+    rng = random.Random(11)
+    known = set(head)
+    tail = []
+    words = pymorphy3.MorphAnalyzer().dictionary.iter_known_words()
+    for word, _tag, _normal, _para, _idx in words:
+        if word.isalpha() and len(word) > 3 and word not in known and rng.random() < 0.25:
+            known.add(word)
+            tail.append(word)
+            if len(tail) >= TAIL_WORDS:
+                break
+    rng.shuffle(tail)
+    return head + tail
 
 
 def articles(n: int, seed: int = 1, words_per: tuple[int, int] = (300, 600)) -> Iterator[dict]:

@@ -68,6 +68,19 @@ def lemma(word: str) -> str:
     return lemmas(word)[0]
 
 
+@lru_cache(maxsize=20_000)
+def word_forms(lemma_: str) -> frozenset[str]:
+    """Every inflected form (lower-case, ё folded) of the words whose dictionary form is
+    `lemma_`, for highlighting without lemmatizing the text."""
+    if not _CYRILLIC.search(lemma_) or not lemma_.isalpha():
+        return frozenset({lemma_})
+    forms = {lemma_}
+    for parse in morph().parse(lemma_):
+        if parse.normal_form.replace("ё", "е") == lemma_:
+            forms.update(f.word.replace("ё", "е") for f in parse.lexeme)
+    return frozenset(forms)
+
+
 class RussianTokenizer(Tokenizer):
     """Tokenize, lower-case, drop stop words and lemmatize in one pass.
 

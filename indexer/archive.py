@@ -192,6 +192,15 @@ class Archive:
                                       (article_id(key),)).fetchone()
         return _article(row) if row else None
 
+    def texts(self, ids: list[str]) -> dict[str, str]:
+        """Lead and body of each article, for snippets."""
+        if not ids:
+            return {}
+        rows = self.db.execute(
+            f"SELECT id, lead, body FROM articles WHERE id IN ({', '.join('?' * len(ids))})",
+            ids)
+        return {i: f"{lead}\n\n{body}" if lead else body for i, lead, body in rows}
+
     def html(self, key: str) -> bytes | None:
         row = self.db.execute("SELECT html FROM articles WHERE id = ?", (key,)).fetchone()
         return zlib.decompress(row[0]) if row and row[0] is not None else None

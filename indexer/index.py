@@ -24,14 +24,12 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
-from whoosh.highlight import ContextFragmenter, Formatter, get_text
 from whoosh.query import And, NumericRange, Or, Query, Term
 from whoosh.writing import LockError
 
 from crawler.article import Article
 from indexer.analysis import russian_analyzer
 
-HIT_START, HIT_END = "\x02", "\x03"  # highlight markers; the printers turn them into bold or <b>
 WRITE_TIMEOUT = 120.0
 BULK_PROCS = max(1, min(2, os.cpu_count() or 1))
 
@@ -51,11 +49,12 @@ def make_schema() -> Schema:
         url=ID(stored=True),
         source=ID(stored=True),
         title=TEXT(analyzer=ru, stored=True, field_boost=3.0, multitoken_query="phrase"),
-        lead=TEXT(analyzer=ru, stored=True, field_boost=1.5, multitoken_query="phrase"),
-        body=TEXT(analyzer=ru, stored=True, multitoken_query="phrase"),
-        author=TEXT(analyzer=ru, stored=True, multitoken_query="phrase"),
-        section=TEXT(analyzer=ru, stored=True, multitoken_query="phrase"),
-        tags=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
+        # lead and body in one field: one matcher less per query word; not stored, because
+        # snippets are cut from the archive's text
+        body=TEXT(analyzer=ru, multitoken_query="phrase"),
+        author=TEXT(analyzer=ru, multitoken_query="phrase"),
+        section=TEXT(analyzer=ru, multitoken_query="phrase"),
+        tags=KEYWORD(commas=True, lowercase=True, scorable=True),
         published=DATETIME(sortable=True),
         published_at=STORED(),  # ISO 8601 in the article's own zone, as printed
         # the article's own calendar day, YYYYMMDD, for date filters in the article's own zone
@@ -71,22 +70,13 @@ class Hit:
     source: str
     published: str | None
     score: float
-    snippet: str  # with HIT_START/HIT_END around matched words
+    snippet: str = ""  # with HIT_START/HIT_END around matched words, filled by the caller
 
 
 @dataclass(frozen=True)
 class SearchPage:
     total: int
     hits: list[Hit] = field(default_factory=list)
-
-
-class _Marker(Formatter):
-    """Marks matches with control characters so each printer chooses its own emphasis."""
-
-    between = " … "
-
-    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
-        return f"{HIT_START}{get_text(text, token, replace)}{HIT_END}"
 
 
 class Index:
@@ -245,22 +235,38 @@ class Index:
             filters.append(Or([Term("source", s) for s in sources]))
         filter_query = And(filters) if filters else None
         with ix.searcher() as searcher:
-            kwargs: dict[str, Any] = {"filter": filter_query, "terms": True}
+            # optimize=False: one pass that also counts every match, instead of a second
+            # pass over the whole result set for the total (costly for phrases)
+            kwargs: dict[str, Any] = {"filter": filter_query, "optimize": False}
             if sort == "date":
                 kwargs.update(sortedby="published", reverse=True)
             results = searcher.search(query, limit=offset + limit, **kwargs)
-            results.fragmenter = ContextFragmenter(maxchars=240, surround=70)
-            results.formatter = _Marker()
             total = len(results)
             hits = [_hit(h) for h in results[offset:offset + limit]]
             return SearchPage(total=total, hits=hits)
+
+    def suggest(self, words: list[str]) -> dict[str, str]:
+        """Close spellings that the index knows, for words it does not: «Did you mean»."""
+        ix = self._open()
+        found = {}
+        with ix.searcher() as searcher:
+            corrector = searcher.corrector("body")
+            reader = searcher.reader()
+            for word in words:
+                if reader.frequency("body", word) or reader.frequency("title", word):
+                    continue
+                options = corrector.suggest(word, limit=1, maxdist=2)
+                if options:
+                    found[word] = options[0]
+        return found
 
 
 def _document(article: Article) -> dict[str, Any]:
     published = article.published
     return {
         "id": article.id, "url": article.url, "source": article.source or "",
-        "title": article.title, "lead": article.lead or "", "body": article.body,
+        "title": article.title, "body": f"{article.lead}\n\n{article.body}"
+        if article.lead else article.body,
         "author": article.author or "", "section": article.section or "",
         "tags": ",".join(t.replace(",", " ") for t in article.tags),
         "published": published.astimezone(UTC).replace(tzinfo=None)
@@ -275,12 +281,7 @@ def _day(value: date) -> int:
 
 
 def _hit(hit: Any) -> Hit:
-    snippet = hit.highlights("body", top=2) or hit.highlights("lead") or ""
-    if not snippet:
-        text = hit.get("lead") or hit.get("body", "")
-        snippet = text[:240].rsplit(" ", 1)[0] + (" …" if len(text) > 240 else "")
     return Hit(
         id=hit["id"], url=hit["url"], title=hit["title"], source=hit.get("source", ""),
-        published=hit.get("published_at"),
-        score=round(float(hit.score or 0.0), 4), snippet=snippet,
+        published=hit.get("published_at"), score=round(float(hit.score or 0.0), 4),
     )

@@ -262,6 +262,8 @@ def cmd_search(args: Any) -> int:
                 page = searcher.search(query, **options)
                 record: dict[str, Any] = {"query": query, "total": page.total,
                                           "hits": [output.hit_json(h) for h in page.hits]}
+                if page.suggestion:
+                    record["suggestion"] = page.suggestion
             except QueryError as exc:
                 record = {"query": query, "error": f"line {line_no}: {exc}"}
             print(json.dumps(record, ensure_ascii=False))
@@ -269,6 +271,9 @@ def cmd_search(args: Any) -> int:
     if not args.query:
         raise UsageError("a query is required (or --queries FILE)")
     page = searcher.search(args.query, **options)
+    if page.suggestion:
+        print(f"newsmon: no articles match; did you mean: {terminal_safe(page.suggestion)}",
+              file=sys.stderr)
     if args.count:
         print(page.total)
     elif args.format == "json":

@@ -1,23 +1,57 @@
-"""One search: the user's query text and filters in, a page of hits out."""
+"""One search: the user's query text and filters in, a page of hits with snippets out.
+
+Whoosh finds and ranks; the snippets are cut from the archive's text (the index does
+not store article bodies), with the query's words expanded into all their forms.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field, replace
 from datetime import date
 
-from indexer.index import SearchPage, make_schema
+from indexer.analysis import lemma, word_forms
+from indexer.index import Hit, make_schema
 from indexer.store import DataDir
-from search.query import build
+from search.query import build, highlight_terms
+from search.snippets import Matcher, make_snippet
+
+
+@dataclass(frozen=True)
+class Results:
+    total: int
+    hits: list[Hit] = field(default_factory=list)
+    suggestion: str | None = None  # «Did you mean …?» when nothing matched
 
 
 class Searcher:
     def __init__(self, data_dir: DataDir) -> None:
-        data_dir.open_archive().close()  # no archive at all: say so, rather than "no index"
+        self.archive = data_dir.open_archive()  # no archive at all: say so, not "no index"
         self.index = data_dir.index
         self.schema = make_schema()
 
+    def close(self) -> None:
+        self.archive.close()
+
     def search(self, text: str, *, day_from: date | None = None, day_to: date | None = None,
                sources: list[str] | None = None, sort: str = "relevance", limit: int = 10,
-               offset: int = 0, ids: list[str] | None = None) -> SearchPage:
+               offset: int = 0, ids: list[str] | None = None) -> Results:
         query = build(text, self.schema)
-        return self.index.search(query, day_from=day_from, day_to=day_to, sources=sources,
+        page = self.index.search(query, day_from=day_from, day_to=day_to, sources=sources,
                                  sort=sort, limit=limit, offset=offset, ids=ids)
+        if not page.total:
+            return Results(total=0, suggestion=self._suggest(text, query))
+        lemmas, prefixes = highlight_terms(query)
+        matcher = Matcher(frozenset().union(*(word_forms(w) for w in lemmas)),
+                          tuple(sorted(prefixes)))
+        texts = self.archive.texts([h.id for h in page.hits])
+        hits = [replace(h, snippet=make_snippet(texts.get(h.id, ""), matcher))
+                for h in page.hits]
+        return Results(total=page.total, hits=hits)
+
+    def _suggest(self, text: str, query) -> str | None:
+        lemmas, _ = highlight_terms(query)
+        fixes = self.index.suggest(sorted(lemmas))
+        if not fixes:
+            return None
+        return re.sub(r"\w+", lambda m: fixes.get(lemma(m.group().lower()), m.group()), text)

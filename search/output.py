@@ -18,7 +18,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from crawler.text import squash, terminal_safe
-from indexer.index import HIT_END, HIT_START, Hit
+from indexer.index import Hit
+from search.snippets import HIT_END, HIT_START
 
 BOLD, RESET = "\x1b[1m", "\x1b[0m"
 _MARKED = re.compile(f"({HIT_START}[^{HIT_END}]*{HIT_END})")

@@ -11,10 +11,11 @@ import re
 
 from whoosh.fields import Schema
 from whoosh.qparser import FieldAliasPlugin, MultifieldParser
-from whoosh.query import NullQuery, Query
+from whoosh.query import AndNot, Not, NullQuery, Phrase, Prefix, Query, Term
 
-SEARCH_FIELDS = ("title", "lead", "body")
-FIELD_ALIASES = {"tags": ["tag"]}
+SEARCH_FIELDS = ("title", "body")
+HIGHLIGHT_FIELDS = ("title", "body")
+FIELD_ALIASES = {"tags": ["tag"], "body": ["lead", "text"]}
 QUERY_HELP = """\
 query language:
   колледж студенты        both words (AND is the default); any grammatical form matches
@@ -22,7 +23,8 @@ query language:
   школа NOT ковид         exclude a word (also -ковид, НЕ ковид)
   "единый госэкзамен"     an exact phrase (word forms still match)
   школ*                   words starting with «школ»
-  title:ЕГЭ               a field: title, lead, body, author, section, tag, source
+  title:ЕГЭ               a field: title, body (lead and text), author, section, tag,
+                          source
   (ЕГЭ OR ОГЭ) выпускники parentheses group
 """
 
@@ -56,6 +58,30 @@ def normalize(text: str) -> str:
     if not normalized:
         raise QueryError("empty query")
     return normalized
+
+
+def highlight_terms(query: Query) -> tuple[set[str], set[str]]:
+    """(lemmas, prefixes) a snippet should mark: the query's words outside NOT branches."""
+    lemmas: set[str] = set()
+    prefixes: set[str] = set()
+
+    def walk(node: Query) -> None:
+        if isinstance(node, AndNot):
+            walk(node.a)
+            return
+        if isinstance(node, Not):
+            return
+        if isinstance(node, Phrase) and node.fieldname in HIGHLIGHT_FIELDS:
+            lemmas.update(node.words)
+        elif isinstance(node, Prefix) and node.fieldname in HIGHLIGHT_FIELDS:
+            prefixes.add(node.text)
+        elif isinstance(node, Term) and node.fieldname in HIGHLIGHT_FIELDS:
+            lemmas.add(node.text)
+        for child in node.children():
+            walk(child)
+
+    walk(query)
+    return lemmas, prefixes
 
 
 def build(text: str, schema: Schema) -> Query:

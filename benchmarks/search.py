@@ -1,0 +1,199 @@
+"""Search at archive scale: newsmon (Whoosh, lemmatized) against SQLite FTS5, same corpus,
+same queries, same run.
+
+    .venv/bin/python benchmarks/search.py [N] [--queries-per-kind Q]   (default 20000, 100)
+
+Builds N synthetic Russian articles (benchmarks/corpus.py), imports them with the real
+`newsmon import` (a child process, as a user runs it), then times queries of each kind
+in-process with top-10 snippets, and a cold `newsmon search` as a separate process.
+FTS5 gets the same lemmatized text (newsmon's analyzer), so both engines answer the same
+questions; its snippets are cut from that lemma text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(ROOT))  # before this folder's search.py
+
+from corpus import articles, vocabulary  # noqa: E402
+
+from indexer.analysis import STOP_WORDS, lemma, russian_analyzer  # noqa: E402
+from indexer.store import DataDir  # noqa: E402
+from search.engine import Searcher  # noqa: E402
+
+KINDS = ("one word", "two words", "phrase", "OR", "NOT", "date range", "sorted by date")
+
+
+def make_queries(per_kind: int, bodies: list[str]) -> list[tuple[str, str, dict]]:
+    rng = random.Random(5)
+    vocab = [w for w in vocabulary() if w.lower() not in STOP_WORDS and len(w) > 2]
+    weights = [1 / (rank + 1) ** 0.7 for rank in range(len(vocab))]
+
+    def word() -> str:
+        return rng.choices(vocab, weights)[0].lower()
+
+    queries = []
+    for _ in range(per_kind):
+        a, b = word(), word()
+        body = rng.choice(bodies).split()
+        i = rng.randrange(len(body) - 1)
+        phrase = f"{body[i]} {body[i + 1]}".strip(".,").lower()
+        if not set(phrase.split()) - STOP_WORDS:
+            phrase = f"{a} {b}"
+        year = rng.randint(2015, 2025)
+        queries += [
+            ("one word", a, {}),
+            ("two words", f"{a} {b}", {}),
+            ("phrase", f'"{phrase}"', {}),
+            ("OR", f"{a} OR {b}", {}),
+            ("NOT", f"{a} NOT {b}", {}),
+            ("date range", a, {"day_from": date(year, 1, 1), "day_to": date(year, 12, 31)}),
+            ("sorted by date", a, {"sort": "date"}),
+        ]
+    return queries
+
+
+def fts_build(db: sqlite3.Connection, source: Path) -> float:
+    analyzer = russian_analyzer()
+
+    def lemmas(text: str) -> str:
+        return " ".join(t.text for t in analyzer(text, mode="query"))
+
+    db.execute("CREATE VIRTUAL TABLE a USING fts5(title, body, day UNINDEXED, "
+               "published UNINDEXED, tokenize='unicode61')")
+    started = time.perf_counter()
+    with source.open(encoding="utf-8") as handle, db:
+        for record in map(json.loads, handle):
+            day = int(record["published"][:10].replace("-", ""))
+            db.execute("INSERT INTO a VALUES (?, ?, ?, ?)", (lemmas(record["title"]),
+                       lemmas(record["body"]), day, record["published"]))
+    return time.perf_counter() - started
+
+
+def fts_query(db: sqlite3.Connection, text: str, options: dict) -> None:
+    def lem(word: str) -> str:
+        return lemma(word.strip('"').lower())
+
+    if text.startswith('"'):
+        match = '"' + " ".join(lem(w) for w in text.strip('"').split()) + '"'
+    elif " OR " in text:
+        match = " OR ".join(lem(w) for w in text.split(" OR "))
+    elif " NOT " in text:
+        match = " NOT ".join(lem(w) for w in text.split(" NOT "))
+    else:
+        match = " ".join(lem(w) for w in text.split())
+    sql = "SELECT rowid, snippet(a, 1, '<b>', '</b>', '…', 24) FROM a WHERE a MATCH ?"
+    args: list = [match]
+    if "day_from" in options:
+        sql += " AND day BETWEEN ? AND ?"
+        args += [int(options["day_from"].strftime("%Y%m%d")),
+                 int(options["day_to"].strftime("%Y%m%d"))]
+    sql += " ORDER BY published DESC" if options.get("sort") == "date" else " ORDER BY rank"
+    db.execute(sql + " LIMIT 10", args).fetchall()
+    db.execute(f"SELECT COUNT(*) FROM a WHERE a MATCH ?{' AND day BETWEEN ? AND ?' if len(args) > 1 else ''}", args).fetchone()  # noqa: E501 - total hits, as newsmon reports
+
+
+def timed(fn, queries) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    for kind, text, options in queries:
+        started = time.perf_counter()
+        fn(text, options)
+        times[kind].append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def cold_search(data_dir: Path, word: str) -> tuple[float, float]:
+    """Wall seconds and peak MB of one `newsmon search` process, median of 5."""
+    probe = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+             "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
+             "print(time.perf_counter() - t, "
+             "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)")
+    runs = []
+    for _ in range(5):
+        out = subprocess.run([sys.executable, "-c", probe, str(ROOT / ".venv/bin/newsmon"),
+                              "--data-dir", str(data_dir), "search", word, "--limit", "10"],
+                             capture_output=True, text=True, check=True).stdout.split()
+        runs.append((float(out[0]), float(out[1])))
+    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("n", nargs="?", type=int, default=20_000)
+    parser.add_argument("--queries-per-kind", type=int, default=100)
+    parser.add_argument("--keep", type=Path, help="build in this directory and keep it")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = args.keep or Path(tmp)
+        root.mkdir(parents=True, exist_ok=True)
+        source = root / "articles.jsonl"
+        bodies = []
+        with source.open("w", encoding="utf-8") as handle:
+            for record in articles(args.n):
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+                if len(bodies) < 2000:
+                    bodies.append(record["body"])
+        data_dir = root / "newsmon"
+        started = time.perf_counter()
+        subprocess.run([str(ROOT / ".venv/bin/newsmon"), "--data-dir", str(data_dir),
+                        "import", str(source)], check=True, stdout=subprocess.DEVNULL)
+        import_s = time.perf_counter() - started
+        import_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        index_mb = sum(f.stat().st_size for f in (data_dir / "index").iterdir()) / 2**20
+
+        db = sqlite3.connect(root / "fts.sqlite")
+        fts_s = fts_build(db, source)
+        fts_mb = (root / "fts.sqlite").stat().st_size / 2**20
+
+        queries = make_queries(args.queries_per_kind, bodies)
+        searcher = Searcher(DataDir(data_dir))
+        searcher.search("школа")  # warm: the first query loads the dictionaries
+        ours = timed(lambda text, options: searcher.search(text, limit=10, **options), queries)
+        theirs = timed(lambda text, options: fts_query(db, text, options), queries)
+        cold_s, cold_mb = cold_search(data_dir, vocabulary()[3].lower())
+
+    print(f"{args.n} articles; {len(queries)} queries, top 10 with snippets and total count\n")
+    print(f"{'':<22}{'newsmon':>12}{'FTS5':>12}{'ratio':>8}")
+    print(f"{'import articles/s':<22}{args.n / import_s:>12.0f}{args.n / fts_s:>12.0f}"
+          f"{fts_s / import_s:>8.2f}")
+    print(f"{'index MB':<22}{index_mb:>12.0f}{fts_mb:>12.0f}{index_mb / fts_mb:>8.2f}")
+    print(f"{'import peak MB':<22}{import_mb:>12.0f}")
+    print(f"\n{'query (ms)':<16}{'median':>9}{'p95':>9}{'FTS5 med':>10}{'FTS5 p95':>10}"
+          f"{'ratio med':>10}")
+    everything, reference = [], []
+    for kind in KINDS:
+        a, b = ours[kind], theirs[kind]
+        everything += a
+        reference += b
+        print(f"{kind:<16}{statistics.median(a):>9.1f}{pct(a, 0.95):>9.1f}"
+              f"{statistics.median(b):>10.1f}{pct(b, 0.95):>10.1f}"
+              f"{statistics.median(a) / max(statistics.median(b), 1e-3):>10.1f}")
+    print(f"{'all kinds':<16}{statistics.median(everything):>9.1f}{pct(everything, 0.95):>9.1f}"
+          f"{statistics.median(reference):>10.1f}{pct(reference, 0.95):>10.1f}"
+          f"{statistics.median(everything) / statistics.median(reference):>10.1f}")
+    print(f"mean per query: newsmon {statistics.mean(everything):.1f} ms, "
+          f"FTS5 {statistics.mean(reference):.1f} ms")
+    print(f"\ncold `newsmon search`: {cold_s:.2f} s wall, {cold_mb:.0f} MB peak")
+
+
+if __name__ == "__main__":
+    main()
