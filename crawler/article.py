@@ -29,6 +29,8 @@ class Article:
     tags: tuple[str, ...] = field(default_factory=tuple)
     language: str = "ru"
     fetched: datetime | None = None
+    # why a `topic = "education"` source kept it: the lexicon terms and hints that matched
+    matched: tuple[str, ...] = field(default_factory=tuple)
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON types in DESIGN.md's field order (dates as ISO 8601 with offset)."""
@@ -37,9 +39,13 @@ class Article:
             value = data[key]
             data[key] = value.isoformat() if value else None
         data["tags"] = list(self.tags)
+        data["matched"] = list(self.matched)
         order = ("id", "url", "source", "title", "lead", "body", "published", "modified",
                  "author", "section", "tags", "language", "fetched")
-        return {key: data[key] for key in order}
+        out = {key: data[key] for key in order}
+        if self.matched:
+            out["matched"] = data["matched"]
+        return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Article:
@@ -68,10 +74,11 @@ class Article:
             if parsed.tzinfo is None:
                 raise ValueError(f"field {key!r} has no UTC offset: {value!r}")
             kwargs[key] = parsed
-        tags = kwargs.get("tags") or []
-        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-            raise ValueError("field 'tags' must be a list of strings")
-        kwargs["tags"] = tuple(tags)
+        for key in ("tags", "matched"):
+            items = kwargs.get(key) or []
+            if not isinstance(items, list) or not all(isinstance(t, str) for t in items):
+                raise ValueError(f"field {key!r} must be a list of strings")
+            kwargs[key] = tuple(items)
         for key in ("source", "lead", "author", "section"):
             if kwargs.get(key) is not None and not isinstance(kwargs[key], str):
                 raise ValueError(f"field {key!r} must be a string or null")

@@ -76,6 +76,7 @@ class Config:
     path: Path
     sources: dict[str, Source]
     contact: str = DEFAULT_CONTACT
+    lexicon: Path | None = None  # the user's additions to the education lexicon
 
     def select(self, slugs: list[str] | None) -> list[Source]:
         if not slugs:
@@ -115,20 +116,25 @@ def load_config(path: Path) -> Config:
     if extra:
         raise ConfigError(f"{path}: unknown top-level key {extra[0]!r}")
     crawler = data.get("crawler", {})
-    bad = sorted(set(crawler) - {"contact", "every"})
+    bad = sorted(set(crawler) - {"contact", "every", "lexicon"})
     if bad:
         raise ConfigError(f"{path}: [crawler]: unknown key {bad[0]!r}")
     contact = crawler.get("contact", DEFAULT_CONTACT)
     default_every = crawler.get("every", DEFAULT_EVERY)
     if not isinstance(default_every, str) or not _EVERY.match(default_every):
         raise ConfigError(f"{path}: [crawler]: 'every' must look like 30s, 15m, 2h or 1d")
+    lexicon = None
+    if crawler.get("lexicon"):
+        lexicon = (path.parent / str(crawler["lexicon"])).resolve()
+        if not lexicon.is_file():
+            raise ConfigError(f"{path}: [crawler]: 'lexicon' file not found: {lexicon}")
     sources_table = data.get("sources", {})
     if not isinstance(sources_table, dict):
         raise ConfigError(f"{path}: 'sources' must be a table of [sources.SLUG] tables")
     sources = {}
     for slug, table in sources_table.items():
         sources[slug] = _source(path, slug, table, default_every)
-    return Config(path=path, sources=sources, contact=contact)
+    return Config(path=path, sources=sources, contact=contact, lexicon=lexicon)
 
 
 def _source(path: Path, slug: str, table: Any, default_every: str = DEFAULT_EVERY) -> Source:

@@ -35,6 +35,7 @@ class CrawlReport:
     pages: Counter[str] = field(default_factory=Counter)
     skipped_known: int = 0
     not_articles: int = 0
+    off_topic: int = 0
     errors: dict[str, list[str]] = field(default_factory=dict)
     new_ids: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -165,9 +166,13 @@ def _crawl(config: Config, sources: list[Source], data_dir: DataDir, *,
     process = CrawlerProcess(settings(config, sources, data_dir))
     crawler = process.create_crawler(NewsSpider)
     started = time.monotonic()
+    from crawler.topic import load_lexicon
+
+    lexicon = load_lexicon(config.lexicon) if any(s.topic == "education" for s in sources) \
+        else None
     process.crawl(crawler, sources=sources, archive_path=data_dir.archive_path, known=known,
                   validators=validators, max_articles=max_articles, since=since,
-                  backfill=backfill)
+                  backfill=backfill, lexicon=lexicon)
     process.start()
     stats = crawler.stats.get_stats()
     spider = crawler.spider
@@ -178,6 +183,7 @@ def _crawl(config: Config, sources: list[Source], data_dir: DataDir, *,
         pages=spider.pages,
         skipped_known=int(stats.get("newsmon/skipped_known", 0)),
         not_articles=int(stats.get("newsmon/not_article", 0)),
+        off_topic=int(stats.get("newsmon/off_topic", 0)),
         errors={slug: list(messages) for slug, messages in spider.problems.items()},
         new_ids=pipeline.new_ids if pipeline else [],
         seconds=time.monotonic() - started,

@@ -28,6 +28,7 @@ from crawler.article import normalize_url
 from crawler.clean import MIN_BODY_CHARS, NotArticle, clean, fragment_text
 from crawler.config import Source
 from crawler.discover import feed_items, listing_links, looks_like_article, sitemap_entries
+from crawler.topic import classify
 from indexer.archive import Archive
 
 log = logging.getLogger("newsmon.crawl")
@@ -39,7 +40,7 @@ class NewsSpider(scrapy.Spider):
     def __init__(self, sources: list[Source], archive_path: Path, known: set[str],
                  validators: dict[str, tuple[str | None, str | None]] | None = None,
                  max_articles: int | None = None, since: date | None = None,
-                 backfill: int | None = None, **kwargs: Any) -> None:
+                 backfill: int | None = None, lexicon: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.sources = {s.slug: s for s in sources}
         self.archive = Archive(archive_path)
@@ -50,6 +51,7 @@ class NewsSpider(scrapy.Spider):
         self.max_articles = max_articles
         self.since = since
         self.backfill = backfill
+        self.lexicon = lexicon
         self.requested = 0
         self.allowed_domains = sorted({d for s in sources for d in s.domains})
         self.problems: dict[str, list[str]] = {slug: [] for slug in self.sources}
@@ -183,6 +185,15 @@ class NewsSpider(scrapy.Spider):
             text = fragment_text(feed_text)
             if len(text) >= MIN_BODY_CHARS:
                 article = replace(article, body=text)
+        if source.topic == "education":
+            verdict = classify(article, self.lexicon)
+            if not verdict.keep:
+                self.crawler.stats.inc_value("newsmon/off_topic")
+                log.info("off topic (score %s): %s", verdict.score, response.url)
+                self.archive.frontier_done(response.meta["newsmon_article"],
+                                           skipped=f"off topic (score {verdict.score})")
+                return
+            article = replace(article, matched=verdict.matched)
         if self.since and article.published and article.published.date() < self.since:
             self.crawler.stats.inc_value("newsmon/older_than_since")
             self.archive.frontier_done(response.meta["newsmon_article"])

@@ -32,7 +32,8 @@ CREATE TABLE IF NOT EXISTS articles (
     language TEXT NOT NULL DEFAULT 'ru',
     fetched TEXT,
     html BLOB,
-    indexed INTEGER NOT NULL DEFAULT 0  -- 1 once the index holds this version
+    indexed INTEGER NOT NULL DEFAULT 0,  -- 1 once the index holds this version
+    matched TEXT NOT NULL DEFAULT '[]'   -- why the topic filter kept it
 );
 CREATE INDEX IF NOT EXISTS articles_source ON articles(source);
 CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
@@ -94,8 +95,11 @@ CREATE TABLE IF NOT EXISTS watch_hits (
 """
 
 SKIP_DAYS = 30
+# what makes a refetched article "updated" rather than "unchanged"
+_COMPARED = ("title", "lead", "body", "published", "modified", "author", "section", "tags",
+             "matched")
 _COLUMNS = ("id", "url", "source", "title", "lead", "body", "published", "modified", "author",
-            "section", "tags", "language", "fetched")
+            "section", "tags", "language", "fetched", "matched")
 
 
 class Archive:
@@ -107,8 +111,10 @@ class Archive:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(articles)")}
-        if "indexed" not in columns:  # archives made before the column existed
-            self.db.execute("ALTER TABLE articles ADD COLUMN indexed INTEGER NOT NULL DEFAULT 0")
+        for name, kind in (("indexed", "INTEGER NOT NULL DEFAULT 0"),
+                           ("matched", "TEXT NOT NULL DEFAULT '[]'")):
+            if name not in columns:  # archives made before the column existed
+                self.db.execute(f"ALTER TABLE articles ADD COLUMN {name} {kind}")
         self.db.execute("CREATE INDEX IF NOT EXISTS articles_unindexed ON articles(indexed) "
                         "WHERE indexed = 0")
 
@@ -127,13 +133,10 @@ class Archive:
         row = _row(article)
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
-            old = self.db.execute(
-                "SELECT title, lead, body, published, modified, author, section, tags "
-                "FROM articles WHERE id = ?", (article.id,)).fetchone()
+            old = self.db.execute(f"SELECT {', '.join(_COMPARED)} FROM articles WHERE id = ?",
+                                  (article.id,)).fetchone()
             state = "new" if old is None else (
-                "unchanged" if tuple(old) == (row["title"], row["lead"], row["body"],
-                                              row["published"], row["modified"], row["author"],
-                                              row["section"], row["tags"]) else "updated")
+                "unchanged" if tuple(old) == tuple(row[c] for c in _COMPARED) else "updated")
             if state != "unchanged":
                 blob = zlib.compress(html, 6) if html is not None else None
                 self.db.execute(
@@ -326,12 +329,14 @@ def _now() -> str:
 def _row(article: Article) -> dict[str, object]:
     data = article.to_json()
     data["tags"] = json.dumps(list(article.tags), ensure_ascii=False)
+    data["matched"] = json.dumps(list(article.matched), ensure_ascii=False)
     return data
 
 
 def _article(row: tuple) -> Article:
     data = dict(zip(_COLUMNS, row, strict=True))
     tags = tuple(json.loads(data.pop("tags") or "[]"))
+    data["matched"] = tuple(json.loads(data["matched"] or "[]"))
     for key in ("published", "modified", "fetched"):
         data[key] = datetime.fromisoformat(data[key]) if data[key] else None
     return Article(tags=tags, **data)

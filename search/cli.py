@@ -233,7 +233,8 @@ def print_report(report: Any, sources: list[Any]) -> int:
     errors = report.all_errors
     print(f"crawled {sum(report.pages.values())} pages in {report.seconds:.1f} s: "
           f"{report.new} new, {report.updated} updated, {report.skipped_known} already "
-          f"archived, {report.not_articles} not articles, {len(errors)} errors")
+          f"archived, {report.not_articles} not articles, {report.off_topic} off topic, "
+          f"{len(errors)} errors")
     for message in errors[:10]:
         print(f"  error: {terminal_safe(message)}", file=sys.stderr)
     if len(errors) > 10:
@@ -320,6 +321,8 @@ def article_text(article: Article) -> str:
             ("Источник", article.source or "—"), ("Автор", article.author or "—"),
             ("Рубрика", article.section or "—"), ("Теги", ", ".join(article.tags) or "—"),
             ("URL", article.url), ("ID", article.id)]
+    if article.matched:
+        meta.append(("Тема: образование", ", ".join(article.matched)))
     lines = [squash(article.title), ""]
     lines += [f"{name}: {squash(value)}" for name, value in meta]
     lines.append("")
