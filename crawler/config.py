@@ -195,6 +195,12 @@ def _source(path: Path, slug: str, table: Any, default_every: str = DEFAULT_EVER
             raise ConfigError(f"{where}.selectors: unknown key {key!r}")
         if not isinstance(value, str):
             raise ConfigError(f"{where}.selectors: {key!r} must be a CSS selector string")
+    ca_bundle = table.get("ca_bundle")
+    if ca_bundle:
+        bundle = (path.parent / ca_bundle).resolve()
+        if not bundle.is_file():
+            raise ConfigError(f"{where}: 'ca_bundle' file not found: {bundle}")
+        ca_bundle = str(bundle)
     headers = table.get("headers", {})
     if not all(isinstance(v, str) for v in headers.values()):
         raise ConfigError(f"{where}: 'headers' values must be strings")
@@ -203,7 +209,7 @@ def _source(path: Path, slug: str, table: Any, default_every: str = DEFAULT_EVER
         sitemaps=urls["sitemaps"], listings=urls["listings"],
         article_url=table.get("article_url"), topic=topic, every=every, timezone=tz,
         delay=delay, concurrency=concurrency, verify=table.get("verify", True),
-        ca_bundle=table.get("ca_bundle"), headers=dict(headers), selectors=dict(selectors),
+        ca_bundle=ca_bundle, headers=dict(headers), selectors=dict(selectors),
         max_pages=max_pages, timeout=timeout,
     )
 

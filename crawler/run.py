@@ -69,7 +69,12 @@ def settings(config: Config, sources: list[Source], data_dir: DataDir) -> dict[s
             if parts.port:
                 slots[f"{parts.hostname}:{parts.port}"] = slot
     throttled = [s.delay for s in sources if s.delay > 0]
+    tls = {host: {"verify": s.verify, "ca_bundle": s.ca_bundle}
+           for s in sources for host in s.domains if not s.verify or s.ca_bundle}
     return {
+        "DOWNLOAD_VERIFY_CERTIFICATES": True,
+        "DOWNLOADER_CLIENTCONTEXTFACTORY": "crawler.tls.SourceTLSPolicy",
+        "NEWSMON_TLS": tls,
         "BOT_NAME": "newsmon",
         "USER_AGENT": user_agent(config.contact),
         "ROBOTSTXT_OBEY": True,
@@ -157,6 +162,13 @@ def _crawl(config: Config, sources: list[Source], data_dir: DataDir, *,
 
     run_id = run_id or uuid.uuid4().hex[:12]
     slugs = [s.slug for s in sources]
+    for source in sources:
+        if not source.verify:
+            message = (f"certificate checks are OFF for {', '.join(source.domains)} "
+                       f"(source {source.slug}: verify = false); anyone between you and the "
+                       "site can forge its pages")
+            logging.getLogger("newsmon.tls").warning(message)
+            print(f"newsmon: warning: {message}", file=sys.stderr)
     log_path = _run_log(data_dir, run_id, slugs)
     with data_dir.open_archive(create=True) as archive:
         data_dir.catch_up(archive)

@@ -9,6 +9,7 @@ never fetched.
 from __future__ import annotations
 
 import hashlib
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,8 +24,10 @@ TYPES = {".html": "text/html", ".xml": "application/xml", ".rss": "application/r
 
 class SiteServer:
     def __init__(self, root: Path, host: str = "127.0.0.1", port: int = 0,
-                 delay: float = 0.0) -> None:
-        """`delay` seconds before each article page is answered: a slow or hanging site."""
+                 delay: float = 0.0, tls: ssl.SSLContext | None = None) -> None:
+        """`delay` seconds before each article page is answered: a slow or hanging site;
+        `tls` serves HTTPS with that server context."""
+        self.scheme = "https" if tls else "http"
         self.root = root.resolve()
         self.delay = delay
         self.requests: list[str] = []
@@ -61,12 +64,14 @@ class SiteServer:
 
         self.httpd = ThreadingHTTPServer((host, port), Handler)
         self.httpd.daemon_threads = True
+        if tls:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property
     def base(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{self.scheme}://{host}:{port}"
 
     def _record(self, path: str) -> None:
         with self._lock:
