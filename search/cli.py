@@ -95,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sources", help="the configured sources")
     p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--check", nargs="*", metavar="SLUG",
+                   help="fetch each source's feeds, listings and an article or two, and report "
+                        "whether links, title, date and body still come out")
 
     p = sub.add_parser("stats", help="article counts by source and month")
     p.add_argument("--format", choices=("table", "json"), default="table")
@@ -384,6 +387,8 @@ def _fetch(url: str, contact: str) -> tuple[bytes, str | None, str]:
 
 def cmd_sources(args: Any) -> int:
     config = _config(args)
+    if args.check is not None:
+        return check_sources(config, config.select(args.check), args.format)
     counts: dict[str, int] = {}
     last: dict[str, str] = {}
     data_dir = _data_dir(args)
@@ -403,6 +408,29 @@ def cmd_sources(args: Any) -> int:
         print(f"{row['slug']:<14} {row['articles']:>6} articles  every {row['every']:<4} "
               f"topic {row['topic']:<9} {terminal_safe(row['name'])}  {row['home']}")
     return 0
+
+
+def check_sources(config: Config, sources: list[Any], fmt: str) -> int:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from crawler.check import check_source
+    from crawler.run import user_agent
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda s: check_source(s, user_agent(config.contact)),
+                                sources))
+    if fmt == "json":
+        print(output.dumps([r.to_json() for r in results]))
+    else:
+        for result in results:
+            state = "ok" if result.healthy else ("UNREACHABLE" if not result.reachable
+                                                 else "PROBLEMS")
+            good = sum(a.ok for a in result.articles)
+            print(f"{result.source:<14} {state:<11} {result.links} article links, "
+                  f"{good}/{len(result.articles)} articles with title, date and body")
+            for problem in result.problems:
+                print(f"{'':<14} - {terminal_safe(problem)}")
+    return 0 if all(r.healthy for r in results) else 1
 
 
 def cmd_stats(args: Any) -> int:
