@@ -14,8 +14,13 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/crawl.py
 	$(BIN)/python benchmarks/index.py
+	$(BIN)/python benchmarks/search.py
+	$(BIN)/python benchmarks/extraction.py
+	$(BIN)/python benchmarks/topic.py
+	$(BIN)/python benchmarks/analyzers.py
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

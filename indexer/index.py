@@ -156,7 +156,8 @@ class Index:
         except BaseException:
             writer.cancel()
             raise
-        writer.commit()
+        # a bulk load adds segments without merging them into the old ones each time
+        writer.commit(merge=not bulk)
 
     def delete(self, ids: Iterable[str]) -> int:
         doomed = list(ids)

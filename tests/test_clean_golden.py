@@ -24,6 +24,7 @@ URLS = {
                       "poluchil-federalnoe-priznanie-146902/?utm_source=rss",
     "kp-utc-infinite": "https://www.volgograd.kp.ru/online/news/6012345/",
     "relative-date": "https://v34.example/news/2026/11/25/studenty-volontery/",
+    "wordpress-koi8": "https://vesti-kamyshina.example/2025/03/03/uchitelya/",
 }
 
 
