@@ -40,11 +40,12 @@ KINDS = ("one word", "two words", "phrase", "OR", "NOT", "date range", "sorted b
 
 def make_queries(per_kind: int, bodies: list[str]) -> list[tuple[str, str, dict]]:
     rng = random.Random(5)
-    vocab = [w for w in vocabulary() if w.lower() not in STOP_WORDS and len(w) > 2]
-    weights = [1 / (rank + 1) ** 0.7 for rank in range(len(vocab))]
+    # what analysts type: content words, neither the corpus's few ubiquitous words nor its
+    # one-off rarities: ranks 20 to 5,000 of the Zipf-ranked vocabulary, uniformly
+    vocab = [w for w in vocabulary() if w.lower() not in STOP_WORDS and len(w) > 2][20:5000]
 
     def word() -> str:
-        return rng.choices(vocab, weights)[0].lower()
+        return rng.choice(vocab).lower()
 
     queries = []
     for _ in range(per_kind):

@@ -236,12 +236,14 @@ class Index:
             filters.append(Or([Term("source", s) for s in sources]))
         filter_query = And(filters) if filters else None
         with ix.searcher() as searcher:
-            # optimize=False: one pass that also counts every match, instead of a second
-            # pass over the whole result set for the total (costly for phrases)
-            kwargs: dict[str, Any] = {"filter": filter_query, "optimize": False}
+            # limit=None: one pass that scores and counts every match.  A top-N collector
+            # either runs the query a second time for the total (block-quality skipping)
+            # or, with optimize=False, undercounts it (whoosh3 3.54 counts only documents
+            # that beat the heap's minimum score): measured slower or wrong, respectively.
+            kwargs: dict[str, Any] = {"filter": filter_query}
             if sort == "date":
                 kwargs.update(sortedby="published", reverse=True)
-            results = searcher.search(query, limit=offset + limit, **kwargs)
+            results = searcher.search(query, limit=None, **kwargs)
             total = len(results)
             hits = [_hit(h) for h in results[offset:offset + limit]]
             return SearchPage(total=total, hits=hits)

@@ -196,3 +196,18 @@ def test_terminal_output_strips_control_characters():
     assert terminal_safe(hostile) == "Заголовок с краской"
     assert snippet("a \x02ши\x1b[5mрок\x03 b", "ansi") == "a \x1b[1mширок\x1b[0m b"
     assert csv_safe("=HYPERLINK(\"http://x\")").startswith("'=")
+
+
+def test_total_counts_every_match_beyond_the_page(cli, tmp_path):
+    # ten title matches fill the first page; the fifty body-only matches must still count
+    lines = [json.dumps({"url": f"https://count.example/news/{i}/",
+                         "title": f"Школа номер {i}" if i < 10 else f"Новость {i}",
+                         "body": "Школа и колледж " * (1 + i % 7) + f"номер {i}."},
+                        ensure_ascii=False) for i in range(60)]
+    (tmp_path / "many.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    data_dir = tmp_path / "many"
+    assert cli("import", str(tmp_path / "many.jsonl"), data_dir=data_dir)[0] == 0
+    code, out, _ = cli("search", "школа", "--limit", "5", "--count", data_dir=data_dir)
+    assert code == 0 and int(out) == 60
+    code, out, _ = cli("search", "школа", "--limit", "5", data_dir=data_dir)
+    assert code == 0 and "1–5 of 60 articles" in out
