@@ -68,6 +68,21 @@ def lemma(word: str) -> str:
     return lemmas(word)[0]
 
 
+_LETTERS = "абвгдежзийклмнопрстуфхцчшщъыьэюя"
+
+
+def spelling_candidates(word: str) -> set[str]:
+    """Dictionary forms of the real Russian words one edit (deletion, transposition,
+    replacement, insertion) away from `word`: the candidates for «Did you mean»."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    edits = {a + b[1:] for a, b in splits if b}
+    edits |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    edits |= {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+    edits |= {a + c + b for a, b in splits for c in _LETTERS}
+    known = morph().dictionary.word_is_known
+    return {lemma(e) for e in edits - {word} if known(e)}
+
+
 @lru_cache(maxsize=20_000)
 def word_forms(lemma_: str) -> frozenset[str]:
     """Every inflected form (lower-case, ё folded) of the words whose dictionary form is

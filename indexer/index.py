@@ -248,20 +248,13 @@ class Index:
             hits = [_hit(h) for h in results[offset:offset + limit]]
             return SearchPage(total=total, hits=hits)
 
-    def suggest(self, words: list[str]) -> dict[str, str]:
-        """Close spellings that the index knows, for words it does not: «Did you mean»."""
+    def frequencies(self, terms: Iterable[str]) -> dict[str, int]:
+        """How many articles hold each term in title or body (for «Did you mean»)."""
         ix = self._open()
-        found = {}
         with ix.searcher() as searcher:
-            corrector = searcher.corrector("body")
             reader = searcher.reader()
-            for word in words:
-                if reader.frequency("body", word) or reader.frequency("title", word):
-                    continue
-                options = corrector.suggest(word, limit=1, maxdist=2)
-                if options:
-                    found[word] = options[0]
-        return found
+            return {t: reader.doc_frequency("body", t) + reader.doc_frequency("title", t)
+                    for t in terms}
 
 
 def _document(article: Article) -> dict[str, Any]:

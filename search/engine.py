@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from indexer.analysis import lemma, word_forms
+from indexer.analysis import lemma, spelling_candidates, word_forms
 from indexer.index import Hit, make_schema
 from indexer.store import DataDir
 from search.query import build, highlight_terms
@@ -50,8 +50,17 @@ class Searcher:
         return Results(total=page.total, hits=hits)
 
     def _suggest(self, text: str, query) -> str | None:
+        """A spelling of the query whose every word the archive knows, when one is near."""
         lemmas, _ = highlight_terms(query)
-        fixes = self.index.suggest(sorted(lemmas))
+        known = self.index.frequencies(lemmas)
+        fixes: dict[str, str] = {}
+        for word in {w.lower() for w in re.findall(r"[а-яё]{3,}", text, re.I)}:
+            if known.get(lemma(word)):
+                continue
+            options = self.index.frequencies(spelling_candidates(word))
+            best = max(options, key=options.__getitem__, default=None)
+            if best and options[best]:
+                fixes[word] = best
         if not fixes:
             return None
-        return re.sub(r"\w+", lambda m: fixes.get(lemma(m.group().lower()), m.group()), text)
+        return re.sub(r"\w+", lambda m: fixes.get(m.group().lower(), m.group()), text)

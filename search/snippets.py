@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 HIT_START, HIT_END = "\x02", "\x03"  # the printers turn these into bold or <b>…</b>
 SIZE = 240
@@ -25,12 +26,28 @@ class Matcher:
         word = word.lower().replace("ё", "е")
         return word in self.forms or (bool(self.prefixes) and word.startswith(self.prefixes))
 
+    @cached_property
+    def pattern(self) -> re.Pattern[str] | None:
+        """One regex for every form and prefix: the scan runs in C, not a Python loop."""
+        parts = [re.escape(f) for f in sorted(self.forms, key=len, reverse=True)]
+        parts += [re.escape(p) + r"\w*" for p in self.prefixes]
+        return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)") if parts else None
+
+    def spans(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, word) of every matching word in `text`."""
+        folded = text.lower().replace("ё", "е")
+        if self.pattern is None:
+            return []
+        if len(folded) != len(text):  # a rare character whose lower case is longer
+            return [(m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(text)
+                    if self(m.group())]
+        return [(m.start(), m.end(), m.group()) for m in self.pattern.finditer(folded)]
+
 
 def make_snippet(text: str, matches: Matcher, size: int = SIZE) -> str:
     """About `size` characters of `text` holding the most distinct matched words."""
     text = " ".join(text.split())
-    spans = [(m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(text)
-             if matches(m.group())]
+    spans = matches.spans(text)
     if not spans:
         return _cut(text, 0, size)
     best, best_count, right = 0, 0, 0
