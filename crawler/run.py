@@ -6,7 +6,6 @@ scheduler starts a child process per run.
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import sys
@@ -22,7 +21,7 @@ from urllib.parse import urlsplit
 
 from crawler import __version__
 from crawler.config import Config, Source
-from indexer.store import DataDir
+from indexer.store import DataDir, Locked
 
 MAX_PAGE_BYTES = 16 * 1024 * 1024
 KEEP_RUN_LOGS = 200
@@ -119,25 +118,14 @@ class SourceBusy(RuntimeError):
 def source_locks(data_dir: DataDir, slugs: list[str]) -> Iterator[None]:
     """Two crawls of one source on one archive would fetch everything twice: the second
     refuses.  Crawls of different sources run side by side (the scheduler's --jobs)."""
-    locks = data_dir.root / "locks"
-    locks.mkdir(parents=True, exist_ok=True)
     handles = []
     try:
         for slug in slugs:
-            handle = (locks / f"{slug}.lock").open("a+", encoding="utf-8")
             try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                handle.seek(0)
-                pid = handle.read().strip() or "?"
-                handle.close()
+                handles.append(data_dir.lock(f"locks/{slug}.lock"))
+            except Locked as exc:
                 raise SourceBusy(f"source {slug!r} is already being crawled on "
-                                 f"{data_dir.root} (pid {pid})") from None
-            handle.seek(0)
-            handle.truncate()
-            handle.write(str(os.getpid()))
-            handle.flush()
-            handles.append(handle)
+                                 f"{data_dir.root} (pid {exc.pid})") from None
         yield
     finally:
         for handle in handles:

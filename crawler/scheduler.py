@@ -10,7 +10,6 @@ grace period.
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import signal
@@ -27,7 +26,7 @@ from typing import IO
 import schedule
 
 from crawler.config import Config, Source
-from indexer.store import DataDir
+from indexer.store import DataDir, Locked
 
 log = logging.getLogger("newsmon.schedule")
 KEEP_OUTPUTS = 200
@@ -65,20 +64,11 @@ class Scheduler:
     def lock(self) -> IO[str]:
         """One scheduler per archive; the lock dies with the process, so no stale lock files."""
         self.data_dir.ensure_writable()
-        handle = (self.data_dir.root / "schedule.lock").open("a+", encoding="utf-8")
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            pid = handle.read().strip() or "?"
-            handle.close()
+            return self.data_dir.lock("schedule.lock")
+        except Locked as exc:
             raise SchedulerLocked(f"another `newsmon schedule` is already running on "
-                                  f"{self.data_dir.root} (pid {pid})") from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        return handle
+                                  f"{self.data_dir.root} (pid {exc.pid})") from None
 
     def serve_forever(self) -> int:
         """Run until SIGTERM/SIGINT; first runs start at once."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from crawler.article import Article
 from indexer.archive import Archive
@@ -17,6 +19,14 @@ log = logging.getLogger("newsmon.store")
 
 class DataDirError(RuntimeError):
     pass
+
+
+class Locked(RuntimeError):
+    """Another process holds the lock; `pid` says which, as it wrote it."""
+
+    def __init__(self, pid: str) -> None:
+        super().__init__(pid)
+        self.pid = pid
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,26 @@ class DataDir:
             raise DataDirError(f"cannot create data dir {self.root} ({exc.strerror})") from None
         if not os.access(self.root, os.W_OK | os.X_OK):
             raise DataDirError(f"data dir {self.root} is not writable")
+
+    def lock(self, name: str) -> IO[str]:
+        """An exclusive lock file under the data dir, held until the handle is closed.
+
+        flock dies with its process, so a killed crawl or scheduler leaves no stale lock."""
+        path = self.root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.open("a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            pid = handle.read().strip() or "?"
+            handle.close()
+            raise Locked(pid) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        return handle
 
     def open_archive(self, create: bool = False) -> Archive:
         if create:
