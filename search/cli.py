@@ -535,8 +535,7 @@ def cmd_status(args: Any) -> int:
                         + timedelta(seconds=source.every_seconds)).isoformat()
         history = recent.get(source.slug, [])
         stale = len(history) >= STALE_RUNS and all(
-            r["articles_new"] == 0 and r["outcome"] != "running" for r in history) and \
-            not any(r["articles_new"] for r in history)
+            r["articles_new"] == 0 and r["outcome"] != "running" for r in history)
         rows.append({"source": source.slug, "runs": counts.get(source.slug, 0),
                      "articles": totals.get(source.slug, 0), "every": source.every,
                      "last_run": last_run, "next_run": next_run, "stale": stale})

@@ -177,3 +177,22 @@ def test_watch_digest_lists_exactly_the_new_matching_articles(tmp_path, site):
     assert "spo" in listed and "2 hits" in listed
     assert run_newsmon("watch", "rm", "spo", data_dir=data_dir, sources=sources).returncode == 0
     assert run_newsmon("watch", "rm", "spo", data_dir=data_dir, sources=sources).returncode == 1
+
+
+def test_status_flags_a_source_that_stopped_producing(tmp_path, site):
+    from indexer.archive import Archive
+
+    sources = write_sources(tmp_path / "sources.toml", site.base)
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    with Archive(data_dir / "archive.sqlite") as archive:
+        for n, new in enumerate([5, 0, 0, 0]):
+            archive.run_started(f"run{n}", ["testsite"], 1, "log")
+            archive.run_finished(f"run{n}", "testsite", pages=3, new=new, updated=0,
+                                 messages=[], outcome="ok")
+            time.sleep(1.05)  # run start times are kept to the second
+    (row,) = json.loads(run_newsmon("status", "--format", "json", data_dir=data_dir,
+                                    sources=sources).stdout)
+    assert row["runs"] == 4 and row["stale"] is True
+    table = run_newsmon("status", data_dir=data_dir, sources=sources).stdout
+    assert "no new articles in the last 3 runs" in table
