@@ -24,7 +24,7 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
-from whoosh.query import And, NumericRange, Or, Query, Term
+from whoosh.query import And, Or, Query, Term
 from whoosh.writing import LockError
 
 from crawler.article import Article
@@ -57,8 +57,9 @@ def make_schema() -> Schema:
         tags=KEYWORD(commas=True, lowercase=True, scorable=True),
         published=DATETIME(sortable=True),
         published_at=STORED(),  # ISO 8601 in the article's own zone, as printed
-        # the article's own calendar day, YYYYMMDD, for date filters in the article's own zone
-        day=NUMERIC(int, bits=32, signed=False),
+        # the article's own calendar day, YYYYMMDD, for date filters in the article's own zone;
+        # a column, read per match, rather than range terms that enumerate every day's docs
+        day=NUMERIC(int, bits=32, signed=False, sortable=True),
     )
 
 
@@ -69,7 +70,7 @@ class Hit:
     title: str
     source: str
     published: str | None
-    score: float
+    score: float | None  # None when sorted by date: Whoosh then ranks by the date alone
     snippet: str = ""  # with HIT_START/HIT_END around matched words, filled by the caller
 
 
@@ -229,9 +230,6 @@ class Index:
             if not ids:
                 return SearchPage(total=0)
             filters.append(Or([Term("id", i) for i in ids]))
-        if day_from or day_to:
-            filters.append(NumericRange("day", _day(day_from) if day_from else None,
-                                        _day(day_to) if day_to else None))
         if sources:
             filters.append(Or([Term("source", s) for s in sources]))
         filter_query = And(filters) if filters else None
@@ -244,9 +242,20 @@ class Index:
             if sort == "date":
                 kwargs.update(sortedby="published", reverse=True)
             results = searcher.search(query, limit=None, **kwargs)
-            total = len(results)
-            hits = [_hit(h) for h in results[offset:offset + limit]]
-            return SearchPage(total=total, hits=hits)
+            matches = results.top_n
+            if day_from or day_to:
+                # every match is scored anyway, so the dates are checked on the matches:
+                # the cost follows the hits, not the number of articles in the date range
+                low = _day(day_from) if day_from else 0
+                high = _day(day_to) if day_to else 99991231
+                if not searcher.reader().has_column("day"):
+                    raise IndexMissing(f"search index at {self.path} was built by an older "
+                                       "newsmon; run `newsmon reindex`")
+                days = searcher.reader().column_reader("day")
+                matches = [m for m in matches if low <= days[m[1]] <= high]
+            hits = [_hit(searcher.stored_fields(docnum), score if sort != "date" else None)
+                    for score, docnum in matches[offset:offset + limit]]
+            return SearchPage(total=len(matches), hits=hits)
 
     def frequencies(self, terms: Iterable[str]) -> dict[str, int]:
         """How many articles hold each term in title or body (for «Did you mean»)."""
@@ -276,8 +285,9 @@ def _day(value: date) -> int:
     return value.year * 10000 + value.month * 100 + value.day
 
 
-def _hit(hit: Any) -> Hit:
+def _hit(fields: dict[str, Any], score: Any) -> Hit:
     return Hit(
-        id=hit["id"], url=hit["url"], title=hit["title"], source=hit.get("source", ""),
-        published=hit.get("published_at"), score=round(float(hit.score or 0.0), 4),
+        id=fields["id"], url=fields["url"], title=fields["title"],
+        source=fields.get("source", ""), published=fields.get("published_at"),
+        score=round(float(score), 4) if score is not None else None,
     )
