@@ -623,6 +623,9 @@ def _paragraphs(container: Tag, selectors: dict[str, str]) -> list[str]:
             tag.decompose()  # a second article appended by infinite scroll
     for br in root.find_all("br"):
         br.replace_with("\n\n")
+    for row in root.find_all("tr"):  # a table row reads as one line of cells
+        for cell in row.find_all(["td", "th"], recursive=False)[1:]:
+            cell.insert_before(" | ")
     for tag in root.find_all(_BLOCKS):
         tag.insert_before("\n\n")
         tag.insert_after("\n\n")

@@ -176,7 +176,8 @@ def test_extract_prints_article_json(cli, tmp_path):
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     code, _, err = cli("extract", str(binary))
     assert code == 2 and "not an HTML page" in err
-    code, _, err = cli("extract", str(FIXTURES / "pages" / "soft-404.html"))
+    code, _, err = cli("extract", str(FIXTURES / "site" / "obrazovanie" / "staraya-stranica-100000"
+                                      / "index.html"))
     assert code == 1 and "not an article page" in err
 
 
