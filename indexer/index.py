@@ -210,11 +210,6 @@ class Index:
 
     # --- reading ----------------------------------------------------------------------------
 
-    def count(self) -> int:
-        ix = self._open()
-        with ix.searcher() as searcher:
-            return searcher.doc_count()
-
     def ids(self) -> set[str]:
         ix = self._open()
         with ix.searcher() as searcher:

@@ -133,3 +133,16 @@ def test_run_history_records_both_crawls(cli):
     assert row["source"] == "testsite" and row["runs"] == 2
     assert row["last_run"]["ok"] and row["last_run"]["articles_new"] == 0
     assert row["next_run"] > row["last_run"]["started"]
+
+
+def test_raw_html_is_kept_to_clean_again(cli, crawled):
+    from crawler.clean import clean
+    from indexer.archive import Archive
+
+    hit = search_json(cli, "приёмной кампании")[0]
+    with Archive(crawled.data_dir / "archive.sqlite") as archive:
+        raw = archive.html(hit["id"])
+        stored = archive.get(hit["id"])
+    assert raw is not None and b"windows-1251" in raw  # the page as fetched, bytes and all
+    again = clean(raw, stored.url)
+    assert (again.title, again.body) == (stored.title, stored.body)
