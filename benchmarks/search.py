@@ -16,6 +16,7 @@ import argparse
 import json
 import random
 import resource
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -146,14 +147,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = args.keep or Path(tmp)
         root.mkdir(parents=True, exist_ok=True)
-        source = root / "articles.jsonl"
-        bodies = []
-        with source.open("w", encoding="utf-8") as handle:
-            for record in articles(args.n):
-                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-                if len(bodies) < 2000:
-                    bodies.append(record["body"])
+        source = root / f"articles-{args.n}.jsonl"
+        if not source.exists():  # a kept directory reuses the corpus (it is deterministic)
+            with source.open("w", encoding="utf-8") as handle:
+                for record in articles(args.n):
+                    handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        with source.open(encoding="utf-8") as handle:
+            bodies = [json.loads(line)["body"]
+                      for _, line in zip(range(2000), handle, strict=False)]
         data_dir = root / "newsmon"
+        shutil.rmtree(data_dir, ignore_errors=True)
+        (root / "fts.sqlite").unlink(missing_ok=True)
         started = time.perf_counter()
         subprocess.run([str(ROOT / ".venv/bin/newsmon"), "--data-dir", str(data_dir),
                         "import", str(source)], check=True, stdout=subprocess.DEVNULL)

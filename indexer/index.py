@@ -21,14 +21,17 @@ from datetime import UTC, date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
-from whoosh.query import And, Or, Query, Term
+from whoosh.query import Or, Query, Term
 from whoosh.writing import LockError
 
 from crawler.article import Article
 from indexer.analysis import russian_analyzer
+from indexer.codec import ArrayCodec, ArrayPositions
+from indexer.evaluate import Evaluator
 
 WRITE_TIMEOUT = 120.0
 BULK_PROCS = max(1, min(2, os.cpu_count() or 1))
@@ -44,7 +47,7 @@ class IndexMissing(RuntimeError):
 
 def make_schema() -> Schema:
     ru = russian_analyzer()
-    return Schema(
+    schema = Schema(
         id=ID(stored=True, unique=True),
         url=ID(stored=True),
         source=ID(stored=True),
@@ -61,6 +64,16 @@ def make_schema() -> Schema:
         # a column, read per match, rather than range terms that enumerate every day's docs
         day=NUMERIC(int, bits=32, signed=False, sortable=True),
     )
+    for name in ("title", "body", "author", "section"):
+        field_type = schema[name]
+        field_type.format = ArrayPositions(field_boost=field_type.format.field_boost)
+    return schema
+
+
+def _current(schema: Schema) -> bool:
+    """Whether an index was built by this newsmon: the day column (date filters) and the
+    array positions (indexer/codec.py) came later."""
+    return "day" in schema and type(schema["body"].format) is ArrayPositions
 
 
 @dataclass(frozen=True)
@@ -83,6 +96,9 @@ class SearchPage:
 class Index:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._searcher: Any = None
+        self._evaluator: Evaluator | None = None
+        self._searcher_stamp: tuple[int, list[str]] = (0, [])
 
     # --- opening ----------------------------------------------------------------------------
 
@@ -97,13 +113,18 @@ class Index:
             raise IndexMissing(f"no search index at {self.path}; run `newsmon reindex`")
         for attempt in range(20):
             try:
-                return whoosh_index.open_dir(str(self.path))
+                ix = whoosh_index.open_dir(str(self.path))
             except FileNotFoundError:
                 # a commit in another process is replacing the table of contents
                 time.sleep(0.05 * (attempt + 1))
             except Exception as exc:
                 raise IndexMissing(f"search index at {self.path} is damaged ({exc}); "
                                    "run `newsmon reindex`") from None
+            else:
+                if not _current(ix.schema):
+                    raise IndexMissing(f"search index at {self.path} was built by an older "
+                                       "newsmon; run `newsmon reindex`")
+                return ix
         raise IndexMissing(f"search index at {self.path} could not be opened; "
                            "run `newsmon reindex`")
 
@@ -121,8 +142,9 @@ class Index:
         try:
             if procs > 1:
                 return ix.writer(procs=procs, multisegment=True, timeout=WRITE_TIMEOUT,
-                                 delay=0.25, limitmb=128, compound=False)
-            return ix.writer(timeout=WRITE_TIMEOUT, delay=0.25, limitmb=256, compound=False)
+                                 delay=0.25, limitmb=128, compound=False, codec=ArrayCodec())
+            return ix.writer(timeout=WRITE_TIMEOUT, delay=0.25, limitmb=256, compound=False,
+                             codec=ArrayCodec())
         except LockError:
             raise IndexBusy(f"search index at {self.path} stayed locked for "
                                f"{WRITE_TIMEOUT:.0f} s by another newsmon process") from None
@@ -192,13 +214,13 @@ class Index:
         fresh.mkdir(parents=True)
         ix = whoosh_index.create_in(str(fresh), make_schema())
         total = 0
-        writer = ix.writer(limitmb=256, compound=False)
+        writer = ix.writer(limitmb=256, compound=False, codec=ArrayCodec())
         for article in articles:
             writer.add_document(**_document(article))
             total += 1
             if total % batch == 0:
                 writer.commit()
-                writer = ix.writer(limitmb=256, compound=False)
+                writer = ix.writer(limitmb=256, compound=False, codec=ArrayCodec())
         writer.commit()
         old = self.path.with_name(self.path.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
@@ -210,6 +232,32 @@ class Index:
 
     # --- reading ----------------------------------------------------------------------------
 
+    def _view(self) -> tuple[Any, Evaluator]:
+        """An open searcher and its evaluator, kept while the index is unchanged: a batch
+        of queries or a watch run reads the segments' columns once."""
+        stamp = self._stamp()
+        if self._searcher is None or stamp != self._searcher_stamp:
+            self.close()
+            ix = self._open()
+            self._searcher = ix.searcher()
+            self._evaluator = Evaluator(self._searcher)
+            self._searcher_stamp = stamp
+        return self._searcher, self._evaluator
+
+    def _stamp(self) -> tuple[int, list[str]]:
+        """Changes with every commit (a new table of contents) and with a rebuild (a new
+        directory, whose generation numbers may repeat the old one's)."""
+        try:
+            return (self.path.stat().st_ino,
+                    sorted(n for n in os.listdir(self.path) if n.endswith(".toc")))
+        except OSError:
+            return (0, [])
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = self._evaluator = None
+
     def ids(self) -> set[str]:
         ix = self._open()
         with ix.searcher() as searcher:
@@ -218,39 +266,37 @@ class Index:
     def search(self, query: Query, *, day_from: date | None = None, day_to: date | None = None,
                sources: list[str] | None = None, sort: str = "relevance", limit: int = 10,
                offset: int = 0, ids: list[str] | None = None) -> SearchPage:
-        """One page of hits; `ids` restricts the search to those articles (watch lists)."""
-        ix = self._open()
-        filters: list[Query] = []
+        """One page of hits; `ids` restricts the search to those articles (watch lists).
+
+        Every match is scored and counted (indexer/evaluate.py), so the total is exact and
+        the filters are checked on the matches: the cost follows the hits, not the number
+        of articles in a date range or a source."""
+        if ids is not None and not ids:
+            return SearchPage(total=0)
+        searcher, evaluator = self._view()
+        found = evaluator.matches(query)
+        docs, scores = found.ids, found.scores
+        keep = np.ones(len(docs), dtype=bool)
         if ids is not None:
-            if not ids:
-                return SearchPage(total=0)
-            filters.append(Or([Term("id", i) for i in ids]))
+            keep &= np.isin(docs, evaluator.docs(Or([Term("id", i) for i in ids])))
         if sources:
-            filters.append(Or([Term("source", s) for s in sources]))
-        filter_query = And(filters) if filters else None
-        with ix.searcher() as searcher:
-            # limit=None: one pass that scores and counts every match.  A top-N collector
-            # either runs the query a second time for the total (block-quality skipping)
-            # or, with optimize=False, undercounts it (whoosh3 3.54 counts only documents
-            # that beat the heap's minimum score): measured slower or wrong, respectively.
-            kwargs: dict[str, Any] = {"filter": filter_query}
-            if sort == "date":
-                kwargs.update(sortedby="published", reverse=True)
-            results = searcher.search(query, limit=None, **kwargs)
-            matches = results.top_n
-            if day_from or day_to:
-                # every match is scored anyway, so the dates are checked on the matches:
-                # the cost follows the hits, not the number of articles in the date range
-                low = _day(day_from) if day_from else 0
-                high = _day(day_to) if day_to else 99991231
-                if not searcher.reader().has_column("day"):
-                    raise IndexMissing(f"search index at {self.path} was built by an older "
-                                       "newsmon; run `newsmon reindex`")
-                days = searcher.reader().column_reader("day")
-                matches = [m for m in matches if low <= days[m[1]] <= high]
-            hits = [_hit(searcher.stored_fields(docnum), score if sort != "date" else None)
-                    for score, docnum in matches[offset:offset + limit]]
-            return SearchPage(total=len(matches), hits=hits)
+            keep &= np.isin(docs, evaluator.docs(Or([Term("source", s) for s in sources])))
+        if day_from or day_to:
+            days = evaluator.column("day")[docs]
+            keep &= (days >= (_day(day_from) if day_from else 0)) & \
+                    (days <= (_day(day_to) if day_to else 99991231))
+        docs, scores = docs[keep], scores[keep]
+        if sort == "date":
+            published = evaluator.column("published")[docs]
+            dated = published != searcher.schema["published"].column_type._default
+            # newest first, undated last, ties in index order
+            order = np.lexsort((docs, np.iinfo(published.dtype).max - published, ~dated))
+        else:
+            order = np.lexsort((docs, -scores))
+        page = order[offset:offset + limit]
+        hits = [_hit(searcher.stored_fields(int(docs[i])),
+                     float(scores[i]) if sort != "date" else None) for i in page]
+        return SearchPage(total=len(docs), hits=hits)
 
     def frequencies(self, terms: Iterable[str]) -> dict[str, int]:
         """How many articles hold each term in title or body (for «Did you mean»)."""

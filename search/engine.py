@@ -32,6 +32,7 @@ class Searcher:
 
     def close(self) -> None:
         self.archive.close()
+        self.index.close()
 
     def search(self, text: str, *, day_from: date | None = None, day_to: date | None = None,
                sources: list[str] | None = None, sort: str = "relevance", limit: int = 10,
