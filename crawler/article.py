@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -34,17 +34,13 @@ class Article:
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON types in DESIGN.md's field order (dates as ISO 8601 with offset)."""
-        data = asdict(self)
-        for key in ("published", "modified", "fetched"):
-            value = data[key]
-            data[key] = value.isoformat() if value else None
-        data["tags"] = list(self.tags)
-        data["matched"] = list(self.matched)
-        order = ("id", "url", "source", "title", "lead", "body", "published", "modified",
-                 "author", "section", "tags", "language", "fetched")
-        out = {key: data[key] for key in order}
+        out = {"id": self.id, "url": self.url, "source": self.source, "title": self.title,
+               "lead": self.lead, "body": self.body, "published": _iso(self.published),
+               "modified": _iso(self.modified), "author": self.author,
+               "section": self.section, "tags": list(self.tags), "language": self.language,
+               "fetched": _iso(self.fetched)}
         if self.matched:
-            out["matched"] = data["matched"]
+            out["matched"] = list(self.matched)
         return out
 
     @classmethod
@@ -98,6 +94,10 @@ def normalize_url(url: str) -> str:
         host = f"{host}:{parts.port}"
     path = parts.path or "/"
     return urlunsplit((scheme, host, path, parts.query, ""))
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
 
 
 def article_id(url: str) -> str:

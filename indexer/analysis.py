@@ -151,6 +151,23 @@ class RussianTokenizer(Tokenizer):
             pos += 1
 
 
+    def positions(self, value: str) -> dict[str, list[int]]:
+        """Every index form's positions in `value`: the words and positions __call__ yields
+        in index mode, without a Token per word (indexer/codec.py's indexing fast path)."""
+        table: dict[str, list[int]] = {}
+        get = _CACHE.get
+        for pos, raw in enumerate(_WORD.findall(value)):
+            word = raw.lower()
+            if word not in STOP_WORDS:
+                for form in get(word) or _remember(word):
+                    found = table.get(form)
+                    if found is None:
+                        table[form] = [pos]
+                    else:
+                        found.append(pos)
+        return table
+
+
 _WORD = re.compile(r"\w+")
 _CACHE: dict[str, tuple[str, ...]] = {}
 

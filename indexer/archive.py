@@ -11,6 +11,7 @@ import json
 import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -107,6 +108,7 @@ class Archive:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        self._in_transaction = False
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
@@ -127,30 +129,42 @@ class Archive:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction for many save() calls: all of them or none."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self._in_transaction = True
+            try:
+                yield
+            finally:
+                self._in_transaction = False
+
     def save(self, article: Article, html: bytes | None = None,
              fetched_urls: Iterable[str] = ()) -> str:
         """Insert or update one article; returns "new", "updated" or "unchanged"."""
+        if not self._in_transaction:
+            with self.transaction():
+                return self.save(article, html, fetched_urls)
         row = _row(article)
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
-            old = self.db.execute(f"SELECT {', '.join(_COMPARED)} FROM articles WHERE id = ?",
-                                  (article.id,)).fetchone()
-            state = "new" if old is None else (
-                "unchanged" if tuple(old) == tuple(row[c] for c in _COMPARED) else "updated")
-            if state != "unchanged":
-                blob = zlib.compress(html, 6) if html is not None else None
-                self.db.execute(
-                    f"INSERT INTO articles ({', '.join(_COLUMNS)}, html) "
-                    f"VALUES ({', '.join('?' * (len(_COLUMNS) + 1))}) "
-                    "ON CONFLICT(id) DO UPDATE SET "
-                    + ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS[1:])
-                    + ", html = COALESCE(excluded.html, articles.html), indexed = 0",
-                    (*[row[c] for c in _COLUMNS], blob),
-                )
-            for url in {article.url, *fetched_urls}:
-                self.db.execute("INSERT OR IGNORE INTO urls (url, article_id) VALUES (?, ?)",
-                                (normalize_url(url), article.id))
-                self.db.execute("DELETE FROM frontier WHERE url = ?", (normalize_url(url),))
+        old = self.db.execute(f"SELECT {', '.join(_COMPARED)} FROM articles WHERE id = ?",
+                              (article.id,)).fetchone()
+        state = "new" if old is None else (
+            "unchanged" if tuple(old) == tuple(row[c] for c in _COMPARED) else "updated")
+        if state != "unchanged":
+            blob = zlib.compress(html, 6) if html is not None else None
+            self.db.execute(
+                f"INSERT INTO articles ({', '.join(_COLUMNS)}, html) "
+                f"VALUES ({', '.join('?' * (len(_COLUMNS) + 1))}) "
+                "ON CONFLICT(id) DO UPDATE SET "
+                + ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS[1:])
+                + ", html = COALESCE(excluded.html, articles.html), indexed = 0",
+                (*[row[c] for c in _COLUMNS], blob),
+            )
+        for url in {article.url, *fetched_urls}:
+            self.db.execute("INSERT OR IGNORE INTO urls (url, article_id) VALUES (?, ?)",
+                            (normalize_url(url), article.id))
+            self.db.execute("DELETE FROM frontier WHERE url = ?", (normalize_url(url),))
         return state
 
     def mark_indexed(self, ids: Iterable[str], value: int = 1) -> None:

@@ -19,13 +19,16 @@ they must stay importable under these names.
 
 from __future__ import annotations
 
+import sys
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable
+from itertools import groupby, pairwise
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher, W3PostingsWriter
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3LeafMatcher, W3PostingsWriter
 from whoosh.formats import Positions, tokens
 
 
@@ -35,12 +38,15 @@ class ArrayPositions(Positions):
     def word_values(self, value: Any, analyzer: Any, **kwargs: Any
                     ) -> Iterable[tuple[str, int, float, bytes]]:
         boost = self.field_boost
-        positions: defaultdict[str, array] = defaultdict(lambda: array("I"))
-        kwargs["positions"] = True
-        for token in tokens(value, analyzer, kwargs):
-            positions[token.text].append(token.pos)
+        if isinstance(value, str) and hasattr(analyzer, "positions"):
+            positions: Any = analyzer.positions(value)  # RussianTokenizer: no Token objects
+        else:
+            positions = defaultdict(list)
+            kwargs["positions"] = True
+            for token in tokens(value, analyzer, kwargs):
+                positions[token.text].append(token.pos)
         for word, found in positions.items():
-            yield word, len(found), len(found) * boost, found.tobytes()
+            yield word, len(found), len(found) * boost, array("I", found).tobytes()
 
     def encode(self, poslist: Any) -> bytes:
         return array("I", poslist).tobytes()
@@ -56,22 +62,75 @@ class ArrayPositions(Positions):
 
 
 class ArrayPostingsWriter(W3PostingsWriter):
+    # Most blocks are a rare word's few postings, so they are packed with the array module:
+    # NumPy's call overhead cost more than the packing on such blocks.
     def _mini_ids(self) -> Any:
         if self._byteids:  # term vectors keep whoosh's encoding
             return super()._mini_ids()
-        return pack(np.diff(np.frombuffer(self._ids, dtype=np.uint32), prepend=np.uint32(0)))
+        ids = self._ids
+        return pack([ids[0], *(b - a for a, b in pairwise(ids))])
 
     def _mini_weights(self) -> Any:
-        weights = np.frombuffer(self._weights, dtype=np.float32)
-        if (weights == weights[0]).all():
-            return None if weights[0] == 1.0 else float(weights[0])
-        return pack(weights)
+        weights = self._weights
+        first = weights[0]
+        if all(w == first for w in weights):
+            return None if first == 1.0 else float(first)
+        return pack_weights(weights)
 
     def _mini_values(self) -> Any:
         if not isinstance(self._format, ArrayPositions):
             return super()._mini_values()
-        counts = np.fromiter(map(len, self._values), dtype=np.uint32, count=len(self._values))
-        return pack(counts // 4), pack(np.frombuffer(b"".join(self._values), dtype=np.uint32))
+        flat = array("I")
+        flat.frombytes(b"".join(self._values))
+        return pack([len(v) >> 2 for v in self._values]), pack(flat)
+
+    def finish_postings(self) -> Any:
+        """A word in one document only (half the words of a segment) is kept in its term
+        entry instead of a block of its own: whoosh3 3.54 means to (inlinelimit) but calls
+        a misspelled set_inline, so its codec sets the limit where it never happens."""
+        if not self.written() and len(self) < self._inlinelimit:
+            terminfo = self._terminfo
+            terminfo.add_block(self)
+            terminfo.set_inlined(self._ids, self._weights, self._values)
+            self._terminfo = None
+            return terminfo
+        return super().finish_postings()
+
+    def add_many(self, postings: list[tuple], lengths: list[int] | None) -> None:
+        """A term's postings (pool items) in whole blocks: whoosh calls add_posting, with
+        its checks and running minimums, once per posting."""
+        limit = self._blocklimit
+        for start in range(0, len(postings), limit):
+            if self._ids:
+                self._write_block()
+            chunk = postings[start:start + limit]
+            self._ids = array("I", [p[2] for p in chunk])
+            self._weights = array("f", [p[3] for p in chunk])
+            self._values = [p[4] for p in chunk if p[4]]
+            self._maxweight = max(self._weights)
+            known = [n for n in (lengths[p[2]] for p in chunk) if n] if lengths else []
+            self._minlength = min(known) if known else None
+            self._maxlength = max(known) if known else 0
+
+
+class ArrayFieldWriter(W3FieldWriter):
+    def add_postings(self, schema: Any, lengths: Any, items: Iterable[tuple]) -> None:
+        """The pool's sorted postings, a term at a time (whoosh: a posting at a time)."""
+        count = lengths.doc_count_all() if lengths else 0
+        for fieldname, in_field in groupby(items, key=itemgetter(0)):
+            field_lengths = None
+            if lengths:
+                length_of = lengths.doc_field_length_reader(fieldname)
+                field_lengths = [length_of(d) for d in range(count)]
+            self.start_field(fieldname, schema[fieldname])
+            for btext, postings in groupby(in_field, key=itemgetter(1)):
+                group = list(postings)
+                if group[0][2] == -1:  # whoosh's marker for spelling words: none here
+                    continue
+                self.start_term(btext)
+                self._postwriter.add_many(group, field_lengths)
+                self.finish_term()
+            self.finish_field()
 
 
 class ArrayLeafMatcher(W3LeafMatcher):
@@ -104,20 +163,30 @@ class ArrayLeafMatcher(W3LeafMatcher):
                              for end, count in zip(ends, counts.tolist(), strict=True))
 
 
-_SMALLEST = ((np.uint8, b"B"), (np.uint16, b"H"), (np.uint32, b"I"))
 _TYPES = {b"B": np.uint8, b"H": np.uint16, b"I": np.uint32, b"f": np.float32}
+_WIDTHS = ((255, "B"), (65_535, "H"), (4_294_967_295, "I"))
 
 
-def pack(values: np.ndarray) -> bytes:
-    """An array in the narrowest type that holds it: ids deltas, counts and positions are
-    mostly under 65,536, weights mostly small whole numbers."""
-    if values.dtype.kind == "f" and not (values == np.round(values)).all():
-        return b"f" + values.astype("<f4").tobytes()
-    top = int(values.max()) if len(values) else 0
-    for dtype, code in _SMALLEST:
-        if top <= np.iinfo(dtype).max:
-            return code + values.astype(np.dtype(dtype).newbyteorder("<")).tobytes()
-    raise ValueError("posting value beyond uint32")
+def pack(values: Any) -> bytes:
+    """Whole numbers in the narrowest array type that holds them, little-endian, behind a
+    type code: id deltas, counts and positions are mostly under 65,536."""
+    top = max(values, default=0)
+    code = next(code for limit, code in _WIDTHS if top <= limit)
+    packed = values if isinstance(values, array) and values.typecode == code else \
+        array(code, values)
+    if sys.byteorder == "big":
+        packed.byteswap()
+    return packed.typecode.encode() + packed.tobytes()
+
+
+def pack_weights(weights: array) -> bytes:
+    """Weights are term counts times the field's boost: mostly small whole numbers."""
+    if all(w.is_integer() for w in weights):
+        return pack([int(w) for w in weights])
+    packed = array("f", weights)
+    if sys.byteorder == "big":
+        packed.byteswap()
+    return b"f" + packed.tobytes()
 
 
 def unpack(packed: bytes) -> np.ndarray:
@@ -138,13 +207,17 @@ def block_weights(weights: Any, count: int) -> np.ndarray:
 
 
 class ArrayCodec(W3Codec):
-    """whoosh3's W3 codec with ArrayPostingsWriter blocks, not compressed: zlib took
-    most of the reading time left, and the narrow arrays are about as small."""
+    """whoosh3's W3 codec with ArrayPostingsWriter blocks, not compressed (zlib took
+    most of the reading time left, and the narrow arrays are about as small), and words
+    with a single posting inlined in the term index."""
 
-    def __init__(self, blocklimit: int = 128, compression: int = 0, inlinelimit: int = 1
+    def __init__(self, blocklimit: int = 128, compression: int = 0, inlinelimit: int = 2
                  ) -> None:
         super().__init__(blocklimit=blocklimit, compression=compression,
                          inlinelimit=inlinelimit)
+
+    def field_writer(self, storage: Any, segment: Any) -> ArrayFieldWriter:
+        return ArrayFieldWriter(self, storage, segment)
 
     def postings_writer(self, dbfile: Any, byteids: bool = False) -> ArrayPostingsWriter:
         return ArrayPostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids,

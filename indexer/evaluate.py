@@ -222,7 +222,8 @@ class Evaluator:
                 continue
             if isinstance(m, FilterMatcher):  # deletions: removed once, in matches()
                 m = m.child
-            ids, weights = _read_all(m, all_positions if positions else None)
+            ids, weights = _read_all(m, all_positions if positions else None,
+                                     self.schema[fieldname].format)
             all_ids.append(ids + offset)
             all_weights.append(weights)
         if not all_ids:
@@ -296,15 +297,15 @@ def _minus(found: Matches, doomed: np.ndarray) -> Matches:
     return Matches(found.ids[keep], found.scores[keep])
 
 
-def _read_all(m: Any, positions: _Positions | None) -> tuple[np.ndarray, np.ndarray]:
+def _read_all(m: Any, positions: _Positions | None, fmt: Any) -> tuple[np.ndarray, np.ndarray]:
     """A term's whole posting list in one segment, its positions added to `positions`."""
-    if type(m) is not ArrayLeafMatcher:  # a rare term's postings inlined in its term info
+    if type(m) is not ArrayLeafMatcher:  # a word of one document, inlined in its term info
         ids, weights = [], []
         while m.is_active():
             ids.append(m.id())
             weights.append(m.weight())
             if positions is not None:
-                found = m.format.decode_positions(m.value())
+                found = fmt.decode_positions(m.value())
                 positions.counts.append(np.asarray([len(found)], dtype=np.int64))
                 positions.flat.append(np.asarray(found, dtype=np.int64))
             m.next()

@@ -142,7 +142,7 @@ class Index:
         try:
             if procs > 1:
                 return ix.writer(procs=procs, multisegment=True, timeout=WRITE_TIMEOUT,
-                                 delay=0.25, limitmb=128, compound=False, codec=ArrayCodec())
+                                 delay=0.25, limitmb=1024, compound=False, codec=ArrayCodec())
             return ix.writer(timeout=WRITE_TIMEOUT, delay=0.25, limitmb=256, compound=False,
                              codec=ArrayCodec())
         except LockError:

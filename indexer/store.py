@@ -7,6 +7,7 @@ import logging
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import IO
 
@@ -14,6 +15,7 @@ from crawler.article import Article
 from indexer.archive import Archive
 from indexer.index import Index, IndexBusy, IndexMissing
 
+SAVE_CHUNK = 500
 log = logging.getLogger("newsmon.store")
 
 
@@ -90,12 +92,16 @@ class DataDir:
         pending = iter(articles)
         try:
             with self.index.writing(bulk=bulk) as write:
-                for article, html, urls in pending:
-                    state = archive.save(article, html, urls)  # committed before the index
-                    states.append(state)
-                    if state != "unchanged":
-                        write(article, state == "new")
-                        changed.append(article.id)
+                # one archive transaction per chunk (a commit per article was a fifth of
+                # an import's time), committed before its articles go to the index
+                while chunk := list(islice(pending, SAVE_CHUNK)):
+                    with archive.transaction():
+                        saved = [(a, archive.save(a, html, urls)) for a, html, urls in chunk]
+                    states += [state for _, state in saved]
+                    for article, state in saved:
+                        if state != "unchanged":
+                            write(article, state == "new")
+                            changed.append(article.id)
         except (IndexBusy, IndexMissing, OSError) as exc:
             # what was archived stays archived and unindexed, for catch_up() or `newsmon check`
             log.warning("index not updated (%s); the next crawl or `newsmon check` will", exc)

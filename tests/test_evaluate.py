@@ -5,6 +5,7 @@ segments, deleted (replaced) articles and posting lists longer than one block.""
 from __future__ import annotations
 
 import random
+from collections import defaultdict
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,6 +16,7 @@ from whoosh.fields import Schema
 from whoosh.formats import Positions
 
 from crawler.article import Article, article_id
+from indexer.analysis import russian_analyzer
 from indexer.evaluate import Evaluator
 from indexer.index import Index, IndexMissing, make_schema
 from search.query import build
@@ -85,6 +87,9 @@ def test_the_phrase_needs_the_words_in_order_and_adjacent(tmp_path):
             for i, t in enumerate(texts))
     page = idx.search(build('"детский сад"', make_schema()))
     assert sorted(h.id for h in page.hits) == ["0", "3"]
+    # «открыли» is in one article only: its posting is kept in the term index, not a block
+    assert [h.id for h in idx.search(build('"сад открыли"', make_schema())).hits] == ["0"]
+    assert idx.search(build('"открыли сад"', make_schema())).total == 0
 
 
 def test_filters_sorting_and_paging(index):
@@ -127,3 +132,14 @@ def test_an_index_from_an_older_newsmon_asks_for_reindex(tmp_path: Path):
     whoosh_index.create_in(str(tmp_path), Schema(**fields))
     with pytest.raises(IndexMissing, match="older newsmon; run `newsmon reindex`"):
         Index(tmp_path).search(build("школа", make_schema()))
+
+
+def test_the_indexing_fast_path_reads_text_as_the_analyzer_does():
+    text = ("В Волгограде открыли 12 новых школ; Волго-Донской колледж — ЁЛКА и ёлка. "
+            "Школы, школы! Донская гимназия № 5 и IT-класс")
+    analyzer = russian_analyzer()
+    tokens = defaultdict(list)
+    for token in analyzer(text, positions=True):
+        tokens[token.text].append(token.pos)
+    assert analyzer.positions(text) == dict(tokens)
+    assert {"школа", "елка", "волго", "донской", "12", "it"} <= set(tokens)
