@@ -30,7 +30,8 @@ from whoosh.writing import LockError
 
 from crawler.article import Article
 from indexer.analysis import russian_analyzer
-from indexer.codec import ArrayCodec, ArrayPositions
+from indexer.bulk import ArrayWriter, BulkWriter
+from indexer.codec import ArrayPositions
 from indexer.evaluate import Evaluator
 
 WRITE_TIMEOUT = 120.0
@@ -141,10 +142,8 @@ class Index:
         nearly twice the throughput with two)."""
         try:
             if procs > 1:
-                return ix.writer(procs=procs, multisegment=True, timeout=WRITE_TIMEOUT,
-                                 delay=0.25, limitmb=1024, compound=False, codec=ArrayCodec())
-            return ix.writer(timeout=WRITE_TIMEOUT, delay=0.25, limitmb=256, compound=False,
-                             codec=ArrayCodec())
+                return BulkWriter(ix, procs, timeout=WRITE_TIMEOUT, delay=0.25)
+            return ArrayWriter(ix, timeout=WRITE_TIMEOUT, delay=0.25)
         except LockError:
             raise IndexBusy(f"search index at {self.path} stayed locked for "
                                f"{WRITE_TIMEOUT:.0f} s by another newsmon process") from None
@@ -193,7 +192,7 @@ class Index:
         writer.commit()
         return len(doomed)
 
-    def rebuild(self, articles: Iterable[Article], batch: int = 2000) -> int:
+    def rebuild(self, articles: Iterable[Article], batch: int = 5000) -> int:
         """Build a fresh index beside the old one and swap it in, so searches never see half."""
         lock = None
         if self.path.is_dir():
@@ -214,13 +213,13 @@ class Index:
         fresh.mkdir(parents=True)
         ix = whoosh_index.create_in(str(fresh), make_schema())
         total = 0
-        writer = ix.writer(limitmb=256, compound=False, codec=ArrayCodec())
+        writer = self._writer(ix, procs=BULK_PROCS)
         for article in articles:
             writer.add_document(**_document(article))
             total += 1
-            if total % batch == 0:
+            if total % batch == 0:  # a batch's postings are held in memory until its commit
                 writer.commit()
-                writer = ix.writer(limitmb=256, compound=False, codec=ArrayCodec())
+                writer = self._writer(ix, procs=BULK_PROCS)
         writer.commit()
         old = self.path.with_name(self.path.name + ".old")
         shutil.rmtree(old, ignore_errors=True)

@@ -1,9 +1,12 @@
-"""The vectorized evaluator (indexer/evaluate.py) must answer exactly as Whoosh's own
-searcher does: same articles, same BM25F scores, same order, on an index with several
-segments, deleted (replaced) articles and posting lists longer than one block."""
+"""The index layers under Whoosh: the vectorized evaluator (indexer/evaluate.py) must
+answer exactly as Whoosh's own searcher does (same articles, same BM25F scores, same
+order) on an index with several segments, deleted (replaced) articles and posting lists
+longer than one block; bulk loads in worker processes (indexer/bulk.py) must build the
+same index as one process and lose nothing when a worker fails."""
 
 from __future__ import annotations
 
+import os
 import random
 from collections import defaultdict
 from datetime import datetime, timedelta
@@ -16,9 +19,11 @@ from whoosh.fields import Schema
 from whoosh.formats import Positions
 
 from crawler.article import Article, article_id
+from indexer import bulk
 from indexer.analysis import russian_analyzer
 from indexer.evaluate import Evaluator
 from indexer.index import Index, IndexMissing, make_schema
+from indexer.store import DataDir
 from search.query import build
 
 ZONE = ZoneInfo("Europe/Volgograd")
@@ -143,3 +148,41 @@ def test_the_indexing_fast_path_reads_text_as_the_analyzer_does():
         tokens[token.text].append(token.pos)
     assert analyzer.positions(text) == dict(tokens)
     assert {"школа", "елка", "волго", "донской", "12", "it"} <= set(tokens)
+
+
+def _answers(data_dir: DataDir) -> dict[str, list[tuple[str, float | None]]]:
+    schema = make_schema()  # equal scores rank by position in the index, which differs
+    return {text: sorted((h.id, h.score) for h in data_dir.index.search(build(text, schema),
+                                                                         limit=1000).hits)
+            for text in QUERIES}
+
+
+def test_bulk_and_single_process_indexes_answer_alike(tmp_path):
+    rng = random.Random(3)
+    first = [(article(n, rng), None, []) for n in range(300)]
+    again = [(article(n, rng, 1), None, []) for n in range(0, 300, 7)]  # replacements
+    answers = []
+    for bulk_load in (True, False):
+        data_dir = DataDir(tmp_path / str(bulk_load))
+        with data_dir.open_archive(create=True) as archive:
+            assert data_dir.store(archive, first, bulk=bulk_load) == ["new"] * 300
+            assert set(data_dir.store(archive, again, bulk=bulk_load)) == {"updated"}
+            assert not archive.unindexed()
+        answers.append(_answers(data_dir))
+    assert answers[0] == answers[1]
+    assert all(answers[0][text] for text in ("школа", "учителя колледж", '"детский сад"'))
+
+
+def test_a_failed_worker_leaves_the_articles_archived_for_catch_up(tmp_path, monkeypatch):
+    rng = random.Random(4)
+    # more than a pipe holds (64 KB), so the parent's queue cannot flush to the dead workers
+    batch = [(article(n, rng), None, []) for n in range(1000)]
+    data_dir = DataDir(tmp_path)
+    monkeypatch.setattr(bulk, "_work", lambda *args: os._exit(3))
+    with data_dir.open_archive(create=True) as archive:
+        assert data_dir.store(archive, batch, bulk=True) == ["new"] * 1000
+        assert len(archive.unindexed(limit=2000)) == 1000
+        monkeypatch.undo()
+        assert data_dir.catch_up(archive) == 1000
+    found = data_dir.index.search(build("школа OR колледж", make_schema()))
+    assert found.total > 0
