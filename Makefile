@@ -26,6 +26,9 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	# pip byte-compiles installed packages but not an editable one; where Python may not
+	# write .pyc files itself (PYTHONDONTWRITEBYTECODE), a cold search compiled ours each time
+	$(BIN)/python -m compileall -q crawler indexer search
 	touch $(STAMP)
 
 clean:

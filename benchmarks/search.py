@@ -123,14 +123,17 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def cold_search(data_dir: Path, word: str) -> tuple[float, float]:
-    """Wall seconds and peak MB of one `newsmon search` process, median of 5."""
+def cold_search(data_dir: Path, word: str, first: bool) -> tuple[float, float]:
+    """Wall seconds and peak MB of one `newsmon search` process, median of 5; `first`: as
+    the first search for that word (no readings kept in words.sqlite yet)."""
     probe = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
              "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
              "print(time.perf_counter() - t, "
              "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)")
     runs = []
     for _ in range(5):
+        if first:
+            (data_dir / "words.sqlite").unlink(missing_ok=True)
         out = subprocess.run([sys.executable, "-c", probe, str(ROOT / ".venv/bin/newsmon"),
                               "--data-dir", str(data_dir), "search", word, "--limit", "10"],
                              capture_output=True, text=True, check=True).stdout.split()
@@ -174,7 +177,7 @@ def main() -> None:
         searcher.search("школа")  # warm: the first query loads the dictionaries
         ours = timed(lambda text, options: searcher.search(text, limit=10, **options), queries)
         theirs = timed(lambda text, options: fts_query(db, text, options), queries)
-        cold_s, cold_mb = cold_search(data_dir, vocabulary()[3].lower())
+        cold = [cold_search(data_dir, vocabulary()[3].lower(), first) for first in (True, False)]
 
     print(f"{args.n} articles; {len(queries)} queries, top 10 with snippets and total count\n")
     print(f"{'':<22}{'newsmon':>12}{'FTS5':>12}{'ratio':>8}")
@@ -197,7 +200,9 @@ def main() -> None:
           f"{statistics.median(everything) / statistics.median(reference):>10.1f}")
     print(f"mean per query: newsmon {statistics.mean(everything):.1f} ms, "
           f"FTS5 {statistics.mean(reference):.1f} ms")
-    print(f"\ncold `newsmon search`: {cold_s:.2f} s wall, {cold_mb:.0f} MB peak")
+    for (cold_s, cold_mb), when in zip(cold, ("first search of a word", "repeated search"),
+                                       strict=True):
+        print(f"cold `newsmon search`, {when}: {cold_s:.2f} s wall, {cold_mb:.0f} MB peak")
 
 
 if __name__ == "__main__":

@@ -83,10 +83,18 @@ def spelling_candidates(word: str) -> set[str]:
     return {lemma(e) for e in edits - {word} if known(e)}
 
 
-@lru_cache(maxsize=20_000)
 def word_forms(lemma_: str) -> frozenset[str]:
     """Every inflected form (lower-case, ё folded) of the words whose dictionary form is
     `lemma_`, for highlighting without lemmatizing the text."""
+    found = _FORMS.get(lemma_)
+    if found is None:
+        if len(_FORMS) > 20_000:
+            _FORMS.clear()
+        found = _FORMS[lemma_] = _word_forms(lemma_)
+    return found
+
+
+def _word_forms(lemma_: str) -> frozenset[str]:
     if not _CYRILLIC.search(lemma_) or not lemma_.isalpha():
         return frozenset({lemma_})
     forms = {lemma_}
@@ -94,6 +102,19 @@ def word_forms(lemma_: str) -> frozenset[str]:
         if parse.normal_form.replace("ё", "е") == lemma_:
             forms.update(f.word.replace("ё", "е") for f in parse.lexeme)
     return frozenset(forms)
+
+
+def remembered(words: list[str], lemmas_: list[str]) -> tuple[dict[str, tuple[str, ...]],
+                                                               dict[str, frozenset[str]]]:
+    """What this process has worked out for these words and lemmas, to keep (search/words.py)."""
+    return ({w: _CACHE[w] for w in words if w in _CACHE},
+            {lem: _FORMS[lem] for lem in lemmas_ if lem in _FORMS})
+
+
+def recall(lemmas_of: dict[str, tuple[str, ...]], forms_of: dict[str, frozenset[str]]) -> None:
+    """Results kept from an earlier run: no dictionary is loaded for them."""
+    _CACHE.update(lemmas_of)
+    _FORMS.update(forms_of)
 
 
 class RussianTokenizer(Tokenizer):
@@ -169,7 +190,8 @@ class RussianTokenizer(Tokenizer):
 
 
 _WORD = re.compile(r"\w+")
-_CACHE: dict[str, tuple[str, ...]] = {}
+_CACHE: dict[str, tuple[str, ...]] = {}  # word -> its index forms
+_FORMS: dict[str, frozenset[str]] = {}  # lemma -> every form of it
 
 
 def _remember(word: str) -> tuple[str, ...]:

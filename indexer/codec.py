@@ -211,7 +211,7 @@ class ArrayCodec(W3Codec):
     most of the reading time left, and the narrow arrays are about as small), and words
     with a single posting inlined in the term index."""
 
-    def __init__(self, blocklimit: int = 128, compression: int = 0, inlinelimit: int = 2
+    def __init__(self, blocklimit: int = 512, compression: int = 0, inlinelimit: int = 2
                  ) -> None:
         super().__init__(blocklimit=blocklimit, compression=compression,
                          inlinelimit=inlinelimit)

@@ -15,6 +15,7 @@ from indexer.index import Hit, make_schema
 from indexer.store import DataDir
 from search.query import build, highlight_terms
 from search.snippets import Matcher, make_snippet
+from search.words import WordCache
 
 
 @dataclass(frozen=True)
@@ -29,14 +30,17 @@ class Searcher:
         self.archive = data_dir.open_archive()  # no archive at all: say so, not "no index"
         self.index = data_dir.index
         self.schema = make_schema()
+        self.words = WordCache(data_dir.root / "words.sqlite")
 
     def close(self) -> None:
         self.archive.close()
         self.index.close()
+        self.words.close()
 
     def search(self, text: str, *, day_from: date | None = None, day_to: date | None = None,
                sources: list[str] | None = None, sort: str = "relevance", limit: int = 10,
                offset: int = 0, ids: list[str] | None = None) -> Results:
+        self.words.prime(text)
         query = build(text, self.schema)
         page = self.index.search(query, day_from=day_from, day_to=day_to, sources=sources,
                                  sort=sort, limit=limit, offset=offset, ids=ids)
@@ -45,6 +49,7 @@ class Searcher:
         lemmas, prefixes = highlight_terms(query)
         matcher = Matcher(frozenset().union(*(word_forms(w) for w in lemmas)),
                           tuple(sorted(prefixes)))
+        self.words.keep(text, lemmas)
         texts = self.archive.texts([h.id for h in page.hits])
         hits = [replace(h, snippet=make_snippet(texts.get(h.id, ""), matcher))
                 for h in page.hits]

@@ -212,3 +212,31 @@ def test_total_counts_every_match_beyond_the_page(cli, tmp_path):
     assert code == 0 and int(out) == 60
     code, out, _ = cli("search", "школа", "--limit", "5", data_dir=data_dir)
     assert code == 0 and "1–5 of 60 articles" in out
+
+
+def test_a_repeated_search_loads_no_dictionary(crawled, monkeypatch):
+    """The second run of a query takes its words' readings from words.sqlite: the same
+    answer without loading pymorphy3 (0.1 s of a cold search)."""
+    from indexer import analysis
+    from indexer.store import DataDir
+    from search.engine import Searcher
+
+    def run() -> list[tuple[str, str]]:
+        searcher = Searcher(DataDir(crawled.data_dir))
+        try:
+            found = searcher.search("колледжи ИЛИ студентов")
+            return [(h.id, h.snippet) for h in found.hits]
+        finally:
+            searcher.close()
+
+    first = run()
+    assert first and any("колледж" in snippet.lower() for _, snippet in first)
+    monkeypatch.setattr(analysis, "_CACHE", {})
+    monkeypatch.setattr(analysis, "_FORMS", {})
+    analysis.lemmas.cache_clear()
+
+    def no_dictionary():
+        raise AssertionError("pymorphy3 was loaded for a repeated query")
+
+    monkeypatch.setattr(analysis, "morph", no_dictionary)
+    assert run() == first
