@@ -5,7 +5,8 @@ same queries, same run.
 
 Builds N synthetic Russian articles (benchmarks/corpus.py), imports them with the real
 `newsmon import` (a child process, as a user runs it), then times queries of each kind
-in-process with top-10 snippets, and a cold `newsmon search` as a separate process.
+in-process with top-10 snippets, and a cold `newsmon search` as a separate process; then
+the same after `newsmon compact` has merged the segments the import left.
 FTS5 gets the same lemmatized text (newsmon's analyzer), so both engines answer the same
 questions; its snippets are cut from that lemma text.
 """
@@ -173,11 +174,14 @@ def main() -> None:
         fts_mb = (root / "fts.sqlite").stat().st_size / 2**20
 
         queries = make_queries(args.queries_per_kind, bodies)
-        searcher = Searcher(DataDir(data_dir))
-        searcher.search("школа")  # warm: the first query loads the dictionaries
-        ours = timed(lambda text, options: searcher.search(text, limit=10, **options), queries)
         theirs = timed(lambda text, options: fts_query(db, text, options), queries)
-        cold = [cold_search(data_dir, vocabulary()[3].lower(), first) for first in (True, False)]
+        word = vocabulary()[3].lower()
+        as_imported = measure(data_dir, queries, word)
+        started = time.perf_counter()
+        subprocess.run([str(ROOT / ".venv/bin/newsmon"), "--data-dir", str(data_dir),
+                        "compact"], check=True, stdout=subprocess.DEVNULL)
+        compact_s = time.perf_counter() - started
+        compacted = measure(data_dir, queries, word)
 
     print(f"{args.n} articles; {len(queries)} queries, top 10 with snippets and total count\n")
     print(f"{'':<22}{'newsmon':>12}{'FTS5':>12}{'ratio':>8}")
@@ -185,17 +189,32 @@ def main() -> None:
           f"{fts_s / import_s:>8.2f}")
     print(f"{'index MB':<22}{index_mb:>12.0f}{fts_mb:>12.0f}{index_mb / fts_mb:>8.2f}")
     print(f"{'import peak MB':<22}{import_mb:>12.0f}")
-    print(f"\n{'query (ms)':<16}{'median':>9}{'p95':>9}{'FTS5 med':>10}{'FTS5 p95':>10}"
-          f"{'ratio med':>10}")
+    print(f"{'`newsmon compact` s':<22}{compact_s:>12.1f}")
+    for title, (ours, cold) in (("as imported", as_imported),
+                                ("after `newsmon compact`", compacted)):
+        report(title, ours, theirs, cold)
+
+
+def measure(data_dir: Path, queries: list, word: str) -> tuple[dict, list]:
+    searcher = Searcher(DataDir(data_dir))
+    searcher.search("школа")  # warm: the first query loads the dictionaries
+    ours = timed(lambda text, options: searcher.search(text, limit=10, **options), queries)
+    searcher.close()
+    return ours, [cold_search(data_dir, word, first) for first in (True, False)]
+
+
+def report(title: str, ours: dict, theirs: dict, cold: list) -> None:
+    print(f"\n{'query (ms), ' + title:<40}{'median':>9}{'p95':>9}{'FTS5 med':>10}"
+          f"{'FTS5 p95':>10}{'ratio med':>10}")
     everything, reference = [], []
     for kind in KINDS:
         a, b = ours[kind], theirs[kind]
         everything += a
         reference += b
-        print(f"{kind:<16}{statistics.median(a):>9.1f}{pct(a, 0.95):>9.1f}"
+        print(f"{kind:<40}{statistics.median(a):>9.1f}{pct(a, 0.95):>9.1f}"
               f"{statistics.median(b):>10.1f}{pct(b, 0.95):>10.1f}"
               f"{statistics.median(a) / max(statistics.median(b), 1e-3):>10.1f}")
-    print(f"{'all kinds':<16}{statistics.median(everything):>9.1f}{pct(everything, 0.95):>9.1f}"
+    print(f"{'all kinds':<40}{statistics.median(everything):>9.1f}{pct(everything, 0.95):>9.1f}"
           f"{statistics.median(reference):>10.1f}{pct(reference, 0.95):>10.1f}"
           f"{statistics.median(everything) / statistics.median(reference):>10.1f}")
     print(f"mean per query: newsmon {statistics.mean(everything):.1f} ms, "

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -89,7 +88,7 @@ class Config:
 
 
 def bundled_sources_path() -> Path:
-    return Path(str(resources.files("crawler").joinpath("sources.toml")))
+    return Path(__file__).with_name("sources.toml")  # package data beside this module
 
 
 _FIELD_TYPES: dict[str, Any] = {

@@ -10,15 +10,19 @@ memory is bounded by the caller's batch (5,000 articles for `newsmon import`).
 
 from __future__ import annotations
 
-import multiprocessing
+import heapq
 import queue
 from collections.abc import Iterator
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
+import numpy as np
 from whoosh import index as whoosh_index
+from whoosh.reading import SegmentReader
 from whoosh.writing import NO_MERGE, SegmentWriter
 
-from indexer.codec import ArrayCodec
+from indexer.codec import ArrayCodec, ArrayPositions, block_ids, block_weights, unpack
 
 JOB_SIZE = 100  # documents per message to a worker
 
@@ -67,6 +71,8 @@ class BulkWriter:
     documents go through the parent's own writer, which deletes the old versions."""
 
     def __init__(self, ix: Any, procs: int, **writer_options: Any) -> None:
+        import multiprocessing  # here: a search, which never writes, is spared its import
+
         self.writer = ArrayWriter(ix, **writer_options)  # takes the lock
         context = multiprocessing.get_context("fork")
         self.jobs: Any = context.Queue(maxsize=4 * procs)
@@ -147,3 +153,152 @@ def _work(folder: str, indexname: str, jobs: Any, results: Any) -> None:
     else:
         writer._close_segment()
         results.put(None)
+
+
+def compact(ix: Any, timeout: float, delay: float) -> int:
+    """Merge every segment into one, postings copied as arrays; returns the segments merged.
+
+    A bulk load leaves two segments per batch (forty for 100,000 articles), and every query
+    word is then looked up forty times: most of a query's time at that size.  Whoosh's own
+    merge re-adds every posting one by one (minutes for 100,000 articles); here each word's
+    postings are read and written a block at a time."""
+    writer = ArrayWriter(ix, timeout=timeout, delay=delay)  # holds the lock throughout
+    segments = list(writer.segments)
+    if len(segments) < 2:
+        writer.cancel()
+        return 0
+    try:
+        _merge_into(writer, ix.schema, segments)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer._commit_toc([writer.get_segment()])
+    writer._finish()
+    return len(segments)
+
+
+def _merge_into(writer: ArrayWriter, schema: Any, segments: list[Any]) -> None:
+    readers = [SegmentReader(writer.storage, schema, segment) for segment in segments]
+    try:
+        docmaps = []
+        for reader in readers:  # stored fields, lengths and columns, a document at a time
+            base = writer.docnum
+            docmap = writer.write_per_doc(set(schema.names()), reader)
+            if docmap is None:
+                docmaps.append(np.arange(reader.doc_count_all(), dtype=np.int64) + base)
+            else:  # deleted documents are left out: -1
+                mapped = np.full(reader.doc_count_all(), -1, dtype=np.int64)
+                mapped[list(docmap)] = list(docmap.values())
+                docmaps.append(mapped)
+        docmap_lists = [docmap.tolist() for docmap in docmaps]
+        writer.perdocwriter.close()
+        lengths = writer.per_document_reader()
+        fieldwriter = writer.fieldwriter
+        words = heapq.merge(*(_terms(i, reader) for i, reader in enumerate(readers)),
+                            key=itemgetter(0, 1))
+        for fieldname, in_field in groupby(words, key=lambda t: t[0][0]):
+            field = schema[fieldname]
+            field_lengths = _lengths(lengths, fieldname, writer.docnum)
+            length_list = field_lengths.tolist()
+            fieldwriter.start_field(fieldname, field)
+            for (_, btext), group in groupby(in_field, key=itemgetter(0)):
+                parts = list(group)
+                if all(info.is_inlined() for _, _, info in parts):
+                    # a rare word: a posting or two, quicker one at a time than with arrays
+                    postings = _inlined(parts, docmap_lists)
+                    if postings:
+                        fieldwriter.start_term(btext)
+                        for doc, weight, value in postings:
+                            fieldwriter.add(doc, weight, value, length_list[doc])
+                        fieldwriter.finish_term()
+                    continue
+                arrays = [_postings(readers[i], info, field.format, docmaps[i])
+                          for _, i, info in parts]
+                ids = np.concatenate([a[0] for a in arrays])
+                if not len(ids):
+                    continue  # every posting was a deleted document's
+                fieldwriter.start_term(btext)
+                fieldwriter._postwriter.add_arrays(
+                    ids, np.concatenate([a[1] for a in arrays]),
+                    np.concatenate([a[2] for a in arrays]) if arrays[0][2] is not None
+                    else None,
+                    np.concatenate([a[3] for a in arrays]) if arrays[0][3] is not None
+                    else None,
+                    b"".join(a[4] for a in arrays) if arrays[0][4] is not None else None,
+                    field_lengths)
+                fieldwriter.finish_term()
+            fieldwriter.finish_field()
+        lengths.close()
+        writer._close_segment()
+    finally:
+        for reader in readers:
+            reader.close()
+
+
+def _terms(number: int, reader: Any) -> Iterator[tuple[tuple[str, bytes], int, Any]]:
+    """A segment's words in order, each with the segment's number and the term entry."""
+    for key, info in reader._terms.items():
+        yield key, number, info
+
+
+def _inlined(parts: list[tuple], docmaps: list[list[int]]) -> list[tuple[int, float, bytes]]:
+    """(new id, weight, value) of postings kept in term entries, deleted documents left out."""
+    postings = []
+    for _, number, info in parts:
+        ids, weights, values = info.inlined_postings()
+        for k, doc in enumerate(ids):
+            new = docmaps[number][doc]
+            if new >= 0:
+                postings.append((new, weights[k], values[k] if values else b""))
+    return postings
+
+
+def _lengths(lengths: Any, fieldname: str, count: int) -> np.ndarray:
+    length_of = lengths.doc_field_length_reader(fieldname)
+    return np.fromiter((length_of(d) or 0 for d in range(count)), dtype=np.int64, count=count)
+
+
+def _postings(reader: Any, info: Any, fmt: Any, docmap: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, Any, Any, Any]:
+    """(new ids, weights, position counts, flat positions, fixed-size values) of one term
+    in one segment, without its deleted documents."""
+    positions = isinstance(fmt, ArrayPositions)
+    size = fmt.fixed_value_size() or 0
+    if info.is_inlined():
+        ids_, weights_, values_ = info.inlined_postings()
+        ids = np.asarray(ids_, dtype=np.int64)
+        weights = np.asarray(weights_, dtype=np.float64)
+        counts = flat = fixed = None
+        if positions:
+            counts = np.asarray([len(v) // 4 for v in values_], dtype=np.int64)
+            flat = np.frombuffer(b"".join(values_), dtype="<u4").astype(np.int64)
+        elif size:
+            fixed = b"".join(values_)
+    else:
+        m = reader._terms._codec.postings_reader(reader._terms._postfile, info, fmt)
+        id_parts, weight_parts, count_parts, flat_parts, fixed_parts = [], [], [], [], []
+        while not m._atend:
+            m._read_data()
+            deltas, weights_, values_ = m._data
+            id_parts.append(block_ids(deltas))
+            weight_parts.append(block_weights(weights_, m._blocklength))
+            if positions:
+                count_parts.append(unpack(values_[0]).astype(np.int64))
+                flat_parts.append(unpack(values_[1]).astype(np.int64))
+            elif size:
+                fixed_parts.append(values_)
+            m._next_block()
+        ids, weights = np.concatenate(id_parts), np.concatenate(weight_parts)
+        counts = np.concatenate(count_parts) if positions else None
+        flat = np.concatenate(flat_parts) if positions else None
+        fixed = b"".join(fixed_parts) if size else None
+    new = docmap[ids]
+    keep = new >= 0
+    if not keep.all():
+        if counts is not None and flat is not None:
+            flat = flat[np.repeat(keep, counts)]
+            counts = counts[keep]
+        if fixed is not None:
+            fixed = b"".join(fixed[i * size:(i + 1) * size] for i in np.flatnonzero(keep))
+        new, weights = new[keep], weights[keep]
+    return new, weights, counts, flat, fixed

