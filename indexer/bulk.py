@@ -1,4 +1,5 @@
-"""Whoosh writers for newsmon's codec, and bulk indexing in worker processes.
+"""Whoosh writers for newsmon's codec, bulk indexing in worker processes, and the merge
+of many segments into one (`newsmon compact`).
 
 Whoosh's MpWriter builds its workers' writers from its own SegmentWriter, whose
 posting pool checks and sizes every posting, spills to disk by a size estimate,
