@@ -7,10 +7,13 @@ which alone put a common word past the 20 ms query goal at 100,000 articles.
 Here a block is a few flat arrays, each in the narrowest type that holds it:
 id deltas, weights, and the positions of all postings with a count per
 posting.  NumPy (indexer/evaluate.py) reads them without creating an object
-per posting, and writing them skips a pickle per posting.  Blocks are not
-zlib-compressed: decompressing took most of the reading time that was left,
-and the narrow arrays keep the index smaller than whoosh3's (109 MB against
-136 MB for 20,000 articles in benchmarks/search.py).
+per posting, and writing them skips a pickle per posting.  Blocks hold 512
+postings, not 128 (a quarter of the per-block reads, and NumPy reads whole
+lists, so finer skipping buys nothing), and are not zlib-compressed:
+decompressing took most of the reading time that was left, and the narrow
+arrays keep the index smaller than whoosh3's (93 MB against 136 MB for 20,000
+articles in benchmarks/search.py).  A word of a single document is kept in its
+term entry rather than in a block of its own.
 
 Everything else (terms, block headers, columns, stored fields) is whoosh3's
 W3 codec unchanged.  The codec and the format are pickled into the index, so

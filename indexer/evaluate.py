@@ -10,13 +10,13 @@ the cost per matching document is a few machine instructions.  Every match is
 still scored, so totals are exact.
 
 Scores are Whoosh's own BM25F (same idf, field lengths, boosts), which
-tests/test_evaluate.py checks against Whoosh's searcher on the same index.
+tests/test_index.py checks against Whoosh's searcher on the same index.
 Query types not handled here (ranges, fuzzy terms, a lone NOT) fall back to
 Whoosh's matcher for that part of the query only.
 
-The block reading uses attributes of whoosh3's W3LeafMatcher; the package is
-pinned to one minor version in pyproject.toml, and the comparison test fails if
-a release changes them.
+The block reading uses attributes of whoosh3's W3LeafMatcher (through
+indexer/codec.py's subclass); the package is pinned to one minor version in
+pyproject.toml, and the comparison test fails if a release changes them.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ class Evaluator:
         self.leaves = [(sub.reader(), offset) for sub, offset in searcher.leaf_searchers()]
         weighting = searcher.weighting
         self.bm25 = weighting if type(weighting) is BM25F else None
-        self._lengths: dict[tuple[int, str], np.ndarray] = {}
+        self._lengths: dict[str, np.ndarray] = {}
         self._columns: dict[tuple[int, str], np.ndarray] = {}
         deleted = [np.fromiter(r.deleted_docs_set, dtype=np.int64) + offset
                    for r, offset in self.leaves if r.has_deletions()]
@@ -244,14 +244,13 @@ class Evaluator:
         return idf * (weights * (k1 + 1)) / (weights + k1 * ((1 - b) + b * lengths / average))
 
     def _field_lengths(self, fieldname: str) -> np.ndarray:
-        key = (-1, fieldname)
-        if key not in self._lengths:
+        if fieldname not in self._lengths:
             parts = []
             for reader, _ in self.leaves:
                 length_bytes = self._segment_column(reader, f"_{fieldname}_len", typecode="B")
                 parts.append(_LENGTH_OF_BYTE[length_bytes])
-            self._lengths[key] = np.concatenate(parts) if parts else np.empty(0)
-        return self._lengths[key]
+            self._lengths[fieldname] = np.concatenate(parts) if parts else np.empty(0)
+        return self._lengths[fieldname]
 
     def _segment_column(self, reader: Any, name: str, typecode: str | None = None
                         ) -> np.ndarray:
