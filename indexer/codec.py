@@ -128,7 +128,6 @@ class ArrayPostingsWriter(W3PostingsWriter):
             self._minlength = min(known) if known else None
             self._maxlength = max(known) if known else 0
 
-
     def add_arrays(self, ids: np.ndarray, weights: np.ndarray, counts: np.ndarray | None,
                    flat: np.ndarray | None, fixed: bytes | None, lengths: np.ndarray) -> None:
         """A term's postings from whole arrays (a merge): positions as a count per posting
