@@ -23,7 +23,7 @@ from whoosh import index as whoosh_index
 from whoosh.reading import SegmentReader
 from whoosh.writing import NO_MERGE, SegmentWriter
 
-from indexer.codec import ArrayCodec, ArrayPositions, block_ids, block_weights, unpack
+from indexer.codec import ArrayCodec, ArrayPositions
 
 JOB_SIZE = 100  # documents per message to a worker
 
@@ -277,22 +277,7 @@ def _postings(reader: Any, info: Any, fmt: Any, docmap: np.ndarray
             fixed = b"".join(values_)
     else:
         m = reader._terms._codec.postings_reader(reader._terms._postfile, info, fmt)
-        id_parts, weight_parts, count_parts, flat_parts, fixed_parts = [], [], [], [], []
-        while not m._atend:
-            m._read_data()
-            deltas, weights_, values_ = m._data
-            id_parts.append(block_ids(deltas))
-            weight_parts.append(block_weights(weights_, m._blocklength))
-            if positions:
-                count_parts.append(unpack(values_[0]).astype(np.int64))
-                flat_parts.append(unpack(values_[1]).astype(np.int64))
-            elif size:
-                fixed_parts.append(values_)
-            m._next_block()
-        ids, weights = np.concatenate(id_parts), np.concatenate(weight_parts)
-        counts = np.concatenate(count_parts) if positions else None
-        flat = np.concatenate(flat_parts) if positions else None
-        fixed = b"".join(fixed_parts) if size else None
+        ids, weights, counts, flat, fixed = m.arrays(positions, size)
     new = docmap[ids]
     keep = new >= 0
     if not keep.all():

@@ -188,8 +188,29 @@ class ArrayFieldWriter(W3FieldWriter):
 
 
 class ArrayLeafMatcher(W3LeafMatcher):
-    """Whoosh's block matcher reading ArrayPostingsWriter's blocks (for Whoosh's own query
-    code paths, e.g. range queries; indexer/evaluate.py reads the arrays directly)."""
+    """Whoosh's block matcher reading ArrayPostingsWriter's blocks: a posting at a time for
+    Whoosh's own query code (e.g. range queries), or whole lists with arrays()."""
+
+    def arrays(self, positions: bool, fixed_size: int = 0
+               ) -> tuple[np.ndarray, np.ndarray, Any, Any, bytes | None]:
+        """The whole posting list, a block at a time: (ids, weights, position counts and
+        flat positions if asked, fixed-size values end to end if `fixed_size`)."""
+        ids, weights, counts, flat, fixed = [], [], [], [], []
+        while not self._atend:
+            self._read_data()
+            deltas, block_weights_, values = self._data
+            ids.append(block_ids(deltas))
+            weights.append(block_weights(block_weights_, self._blocklength))
+            if positions:
+                counts.append(unpack(values[0]).astype(np.int64))
+                flat.append(unpack(values[1]).astype(np.int64))
+            elif fixed_size:
+                fixed.append(values)
+            self._next_block()
+        return (np.concatenate(ids), np.concatenate(weights),
+                np.concatenate(counts) if positions else None,
+                np.concatenate(flat) if positions else None,
+                b"".join(fixed) if fixed_size else None)
 
     def _read_ids(self) -> None:
         if self._byteids:

@@ -31,7 +31,7 @@ from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
-from indexer.codec import ArrayLeafMatcher, block_ids, block_weights, unpack
+from indexer.codec import ArrayLeafMatcher
 
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 _EMPTY = np.empty(0, dtype=np.int64)
@@ -309,19 +309,11 @@ def _read_all(m: Any, positions: _Positions | None, fmt: Any) -> tuple[np.ndarra
                 positions.flat.append(np.asarray(found, dtype=np.int64))
             m.next()
         return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
-    id_blocks: list[np.ndarray] = []
-    weight_blocks: list[np.ndarray] = []
-    while not m._atend:
-        m._read_data()
-        deltas, weights, values = m._data
-        id_blocks.append(block_ids(deltas))
-        weight_blocks.append(block_weights(weights, m._blocklength))
-        if positions is not None:
-            counts, flat = values
-            positions.counts.append(unpack(counts))
-            positions.flat.append(unpack(flat))
-        m._next_block()
-    return np.concatenate(id_blocks), np.concatenate(weight_blocks)
+    ids, weights, counts, flat, _ = m.arrays(positions is not None)
+    if positions is not None:
+        positions.counts.append(counts)
+        positions.flat.append(flat)
+    return ids, weights
 
 
 class _Positions:
@@ -333,8 +325,8 @@ class _Positions:
 
     def keys(self, rows: np.ndarray, docs: np.ndarray, offset: int) -> np.ndarray:
         """doc << 32 | (position - offset) for every position in the postings at `rows`."""
-        counts = np.concatenate(self.counts).astype(np.int64)
-        flat = np.concatenate(self.flat).astype(np.int64)
+        counts = np.concatenate(self.counts)
+        flat = np.concatenate(self.flat)
         ends = np.cumsum(counts)
         mine = counts[rows]
         starts = np.repeat(ends[rows] - mine, mine)
