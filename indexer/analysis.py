@@ -114,7 +114,28 @@ def remembered(words: list[str], lemmas_: list[str]) -> tuple[dict[str, tuple[st
 def recall(lemmas_of: dict[str, tuple[str, ...]], forms_of: dict[str, frozenset[str]]) -> None:
     """Results kept from an earlier run: no dictionary is loaded for them."""
     _CACHE.update(lemmas_of)
+    _UNSAVED.update(lemmas_of)
     _FORMS.update(forms_of)
+
+
+def unsaved(target: object) -> dict[str, tuple[str, ...]]:
+    """The readings a writer must save to `target` (indexer/readings.py) before it commits:
+    those made since the last save there, or every one this process knows when that last
+    save went elsewhere.  Whatever this process indexes was read through _CACHE."""
+    return dict(_UNSAVED) if target == _saved[0] else {**_CACHE, **_UNSAVED}
+
+
+def mark_saved(target: object) -> None:
+    _UNSAVED.clear()
+    _saved[0] = target
+
+
+def learn(readings: dict[str, tuple[str, ...]], target: object) -> None:
+    """Readings a bulk worker made and saved to `target`: the next workers, forked from
+    this process, start with them instead of reading the same words in the dictionary."""
+    _CACHE.update(readings)
+    if target != _saved[0]:
+        _UNSAVED.update(readings)
 
 
 class RussianTokenizer(Tokenizer):
@@ -192,12 +213,14 @@ class RussianTokenizer(Tokenizer):
 _WORD = re.compile(r"\w+")
 _CACHE: dict[str, tuple[str, ...]] = {}  # word -> its index forms
 _FORMS: dict[str, frozenset[str]] = {}  # lemma -> every form of it
+_UNSAVED: dict[str, tuple[str, ...]] = {}  # _CACHE entries not yet in readings.sqlite
+_saved = [None]  # where this process saved its readings last (indexer/readings.py)
 
 
 def _remember(word: str) -> tuple[str, ...]:
     if len(_CACHE) > 500_000:
         _CACHE.clear()
-    forms = _CACHE[word] = lemmas(word)
+    forms = _CACHE[word] = _UNSAVED[word] = lemmas(word)
     return forms
 
 

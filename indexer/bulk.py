@@ -16,6 +16,7 @@ import queue
 from collections.abc import Iterator
 from itertools import groupby
 from operator import itemgetter
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,8 @@ from whoosh import index as whoosh_index
 from whoosh.reading import SegmentReader
 from whoosh.writing import NO_MERGE, SegmentWriter
 
+from indexer import readings
+from indexer.analysis import morph
 from indexer.codec import ArrayCodec, ArrayPositions
 
 JOB_SIZE = 100  # documents per message to a worker
@@ -65,6 +68,15 @@ class ArrayWriter(SegmentWriter):
         self.pool.cleanup()
         self.pool = GroupingPool()
 
+    def commit(self, *args: Any, **kwargs: Any) -> None:
+        if self._added:
+            try:
+                readings.record(Path(self.storage.folder))
+            except BaseException:
+                self.cancel()
+                raise
+        super().commit(*args, **kwargs)
+
 
 class BulkWriter:
     """New documents go to `procs` worker processes, each writing one segment; the parent
@@ -75,6 +87,8 @@ class BulkWriter:
         import multiprocessing  # here: a search, which never writes, is spared its import
 
         self.writer = ArrayWriter(ix, **writer_options)  # takes the lock
+        self.folder = Path(ix.storage.folder)
+        morph()  # loaded once here, not once per worker
         context = multiprocessing.get_context("fork")
         self.jobs: Any = context.Queue(maxsize=4 * procs)
         self.results: Any = context.Queue()
@@ -117,15 +131,23 @@ class BulkWriter:
         segments = []
         while len(segments) < len(self.workers):
             try:
-                segments.append(self.results.get(timeout=1))
+                segment, found = self.results.get(timeout=1)
             except queue.Empty:
                 self._check()
+            else:
+                segments.append(segment)
+                readings.learned(self.folder, found)
         for worker in self.workers:
             worker.join()
         writer = self.writer
         final = writer._merge_segments(NO_MERGE, None, None)
         final += [segment for segment in segments if segment is not None]
         if writer._added:
+            try:
+                readings.record(self.folder)
+            except BaseException:
+                self.cancel()
+                raise
             final.append(writer._finalize_segment())
         else:
             writer._close_segment()
@@ -150,10 +172,11 @@ def _work(folder: str, indexname: str, jobs: Any, results: Any) -> None:
         for fields in batch:
             writer.add_document(**fields)
     if writer._added:
-        results.put(writer._finalize_segment())
+        found = readings.record(Path(folder))  # before the segment can be committed
+        results.put((writer._finalize_segment(), found))
     else:
         writer._close_segment()
-        results.put(None)
+        results.put((None, {}))
 
 
 def compact(ix: Any, timeout: float, delay: float) -> int:

@@ -31,6 +31,7 @@ from whoosh.query import Or, Query, Term
 from whoosh.writing import LockError
 
 from crawler.article import Article
+from indexer import readings
 from indexer.analysis import russian_analyzer
 from indexer.bulk import ArrayWriter, BulkWriter, compact
 from indexer.codec import ArrayPositions
@@ -155,6 +156,7 @@ class Index:
     def _open_or_create(self) -> Any:
         if not self._exists():
             self.path.mkdir(parents=True, exist_ok=True)
+            readings.begin(self.path)
             return whoosh_index.create_in(str(self.path), make_schema())
         return self._open()
 
@@ -242,6 +244,7 @@ class Index:
         fresh = self.path.with_name(self.path.name + ".new")
         shutil.rmtree(fresh, ignore_errors=True)
         fresh.mkdir(parents=True)
+        readings.begin(fresh)
         ix = whoosh_index.create_in(str(fresh), make_schema())
         total = 0
         writer = self._writer(ix, procs=BULK_PROCS)

@@ -1,7 +1,7 @@
 """One search: the user's query text and filters in, a page of hits with snippets out.
 
 Whoosh finds and ranks; the snippets are cut from the archive's text (the index does
-not store article bodies), with the query's words expanded into all their forms.
+not store article bodies), marking the archive's words indexed under the query's lemmas.
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from datetime import date
 
 from indexer.analysis import lemma, spelling_candidates, word_forms
 from indexer.index import Hit, make_schema
+from indexer.readings import Readings
 from indexer.store import DataDir
 from search.query import build, highlight_terms
 from search.snippets import Matcher, make_snippet
-from search.words import WordCache
+from search.words import WordCache, query_words
 
 
 @dataclass(frozen=True)
@@ -40,15 +41,21 @@ class Searcher:
     def search(self, text: str, *, day_from: date | None = None, day_to: date | None = None,
                sources: list[str] | None = None, sort: str = "relevance", limit: int = 10,
                offset: int = 0, ids: list[str] | None = None) -> Results:
-        self.words.prime(text)
-        query = build(text, self.schema)
-        page = self.index.search(query, day_from=day_from, day_to=day_to, sources=sources,
-                                 sort=sort, limit=limit, offset=offset, ids=ids)
-        if not page.total:
-            return Results(total=0, suggestion=self._suggest(text, query))
-        lemmas, prefixes = highlight_terms(query)
-        matcher = Matcher(frozenset().union(*(word_forms(w) for w in lemmas)),
-                          tuple(sorted(prefixes)))
+        archived = Readings(self.index.path)
+        try:
+            self.words.prime(text, archived.lemmas(query_words(text)))
+            query = build(text, self.schema)
+            page = self.index.search(query, day_from=day_from, day_to=day_to, sources=sources,
+                                     sort=sort, limit=limit, offset=offset, ids=ids)
+            if not page.total:
+                return Results(total=0, suggestion=self._suggest(text, query))
+            lemmas, prefixes = highlight_terms(query)
+            forms = archived.forms(lemmas)
+        finally:
+            archived.close()
+        if forms is None:  # an index begun by an older newsmon: pymorphy3's paradigms
+            forms = frozenset().union(*(word_forms(w) for w in lemmas))
+        matcher = Matcher(forms, tuple(sorted(prefixes)))
         self.words.keep(text, lemmas)
         texts = self.archive.texts([h.id for h in page.hits])
         hits = [replace(h, snippet=make_snippet(texts.get(h.id, ""), matcher))

@@ -1,9 +1,10 @@
 """Snippets: a window of the article's text around the query's words, matches marked.
 
-Matching compares surface word forms: the query's lemmas are expanded once into every
-inflected form (pymorphy3's lexeme), so cutting a snippet costs a set lookup per word
-instead of lemmatizing the whole article on every search (the Whoosh highlighter's way,
-107 ms for ten hits in SEARCH-NOTES.md).
+Matching compares surface word forms: the query's lemmas are expanded once into the
+archived forms indexed under them (indexer/readings.py; pymorphy3's paradigm for an
+index without that file), so cutting a snippet costs one regex scan instead of
+lemmatizing the whole article on every search (the Whoosh highlighter's way, 107 ms
+for ten hits in SEARCH-NOTES.md).
 """
 
 from __future__ import annotations

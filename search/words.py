@@ -1,9 +1,10 @@
 """Query words' dictionary forms and inflections, kept between runs of `newsmon search`.
 
 A cold search spent 0.1 s of its 0.4 s loading pymorphy3's dictionaries to read two or
-three query words.  Analysts repeat their queries (watch lists, the morning check), so
-what was worked out once is kept in a small SQLite file in the data directory and read
-back first; a repeated query then loads no dictionary at all.  The file is keyed by the
+three query words.  The index's readings file (indexer/readings.py) answers for every
+word the archive holds; this file keeps what was worked out for the others (and for
+every word, with an index begun by an older newsmon), so a repeated query loads no
+dictionary at all.  The file is keyed by the
 installed dictionary, so an upgrade starts it afresh.  It is a cache: when it cannot be
 read or written, searching goes on without it.
 """
@@ -50,9 +51,13 @@ class WordCache:
                 return None
         return self.db
 
-    def prime(self, text: str) -> None:
-        """Hand the analyzer what is known of the query's words."""
-        words = _words(text) - self.known_words
+    def prime(self, text: str, archived: dict[str, tuple[str, ...]] | None = None) -> None:
+        """Hand the analyzer what is known of the query's words: `archived`, read from the
+        index's readings (indexer/readings.py), then the rest from this file."""
+        if archived:
+            recall(archived, {})
+            self.known_words |= set(archived)
+        words = query_words(text) - self.known_words
         db = self._open()
         if not words or db is None:
             return
@@ -72,7 +77,7 @@ class WordCache:
 
     def keep(self, text: str, lemmas: Iterable[str]) -> None:
         """Store what this search worked out and the file did not have."""
-        words = sorted(_words(text) - self.known_words)
+        words = sorted(query_words(text) - self.known_words)
         new_lemmas = sorted(set(lemmas) - self.known_lemmas)
         if not words and not new_lemmas:
             return
@@ -99,7 +104,7 @@ class WordCache:
             self.db = None
 
 
-def _words(text: str) -> set[str]:
+def query_words(text: str) -> set[str]:
     return set(re.findall(r"\w+", text.lower()))
 
 

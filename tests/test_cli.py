@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 from conftest import search_json
@@ -214,32 +215,43 @@ def test_total_counts_every_match_beyond_the_page(cli, tmp_path):
     assert code == 0 and "1–5 of 60 articles" in out
 
 
-def test_a_repeated_search_loads_no_dictionary(crawled, monkeypatch):
-    """The second run of a query takes its words' readings from words.sqlite: the same
-    answer without loading pymorphy3 (0.1 s of a cold search)."""
+def test_searching_archived_words_loads_no_dictionary(crawled, tmp_path, monkeypatch):
+    """Loading pymorphy3 was 0.1 s of a cold search.  A query word the archive holds is
+    read from the index's readings.sqlite; with an index that has none (an older
+    newsmon's), a repeated query's words come from words.sqlite.  Same answers both ways."""
+    import shutil
+
     from indexer import analysis
     from indexer.store import DataDir
     from search.engine import Searcher
 
-    def run() -> list[tuple[str, str]]:
-        searcher = Searcher(DataDir(crawled.data_dir))
+    def run(root: Path) -> list[tuple[str, str]]:
+        searcher = Searcher(DataDir(root))
         try:
             found = searcher.search("колледжи ИЛИ студентов")
             return [(h.id, h.snippet) for h in found.hits]
         finally:
             searcher.close()
 
-    first = run()
-    assert first and any("колледж" in snippet.lower() for _, snippet in first)
-    monkeypatch.setattr(analysis, "_CACHE", {})
-    monkeypatch.setattr(analysis, "_FORMS", {})
-    analysis.lemmas.cache_clear()
+    def forget_and_block_the_dictionary() -> None:
+        monkeypatch.setattr(analysis, "_CACHE", {})
+        monkeypatch.setattr(analysis, "_FORMS", {})
+        analysis.lemmas.cache_clear()
+        monkeypatch.setattr(analysis, "morph", no_dictionary)
 
     def no_dictionary():
-        raise AssertionError("pymorphy3 was loaded for a repeated query")
+        raise AssertionError("pymorphy3 was loaded")
 
-    monkeypatch.setattr(analysis, "morph", no_dictionary)
-    assert run() == first
+    older, current = tmp_path / "older", tmp_path / "current"
+    for copy in (older, current):
+        shutil.copytree(crawled.data_dir, copy)
+        (copy / "words.sqlite").unlink(missing_ok=True)
+    (older / "index" / "readings.sqlite").unlink()
+    expected = run(older)  # pymorphy3's readings and paradigms
+    assert expected and any("\x02колледж" in snippet.lower() for _, snippet in expected)
+    forget_and_block_the_dictionary()
+    assert run(current) == expected
+    assert run(older) == expected
 
 
 def test_compact_merges_what_an_import_left(cli, tmp_path):

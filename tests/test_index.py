@@ -2,12 +2,15 @@
 answer exactly as Whoosh's own searcher does (same articles, same BM25F scores, same
 order) on an index with several segments, deleted (replaced) articles and posting lists
 longer than one block; bulk loads in worker processes (indexer/bulk.py) must build the
-same index as one process and lose nothing when a worker fails."""
+same index as one process and lose nothing when a worker fails; the readings file
+(indexer/readings.py) must cover every word the index holds."""
 
 from __future__ import annotations
 
 import os
 import random
+import re
+import sqlite3
 from collections import defaultdict
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,9 +23,10 @@ from whoosh.formats import Positions
 
 from crawler.article import Article, article_id
 from indexer import bulk
-from indexer.analysis import russian_analyzer
+from indexer.analysis import lemmas, russian_analyzer, word_forms
 from indexer.evaluate import Evaluator
 from indexer.index import Index, IndexMissing, make_schema
+from indexer.readings import Readings
 from indexer.store import DataDir
 from search.query import build
 
@@ -213,3 +217,79 @@ def test_compacting_keeps_every_answer(index, tmp_path):
     for text in QUERIES:
         _agrees_with_whoosh(copy.path, text)
     assert copy.compact() == 0
+
+
+def _indexed_words(articles: list[Article]) -> set[str]:
+    from indexer.analysis import STOP_WORDS
+
+    text = " ".join(f"{a.title} {a.lead or ''} {a.body} {a.author or ''}" for a in articles)
+    return {w.lower() for w in re.findall(r"\w+", text)} - STOP_WORDS
+
+
+def test_the_readings_file_covers_every_indexed_word(tmp_path):
+    """A cold search reads its words from readings.sqlite instead of the dictionary, and
+    marks in snippets the words the file lists: it must hold every word the index does,
+    however the articles arrived (bulk workers, a crawl's commit, a rebuild)."""
+    rng = random.Random(5)
+    bulk_batch = [article(n, rng) for n in range(300)]
+    crawled = [Article(id=f"c{n}", url=f"https://c.example/{n}", title="Синхрофазотроны",
+                       body=f"Ёлочные игрушки для лицеистов {n}") for n in range(3)]
+    data_dir = DataDir(tmp_path)
+    with data_dir.open_archive(create=True) as archive:
+        data_dir.store(archive, [(a, None, []) for a in bulk_batch], bulk=True)
+        data_dir.store(archive, [(a, None, []) for a in crawled])
+        words = _indexed_words(bulk_batch + crawled)
+
+        def check() -> None:
+            found = Readings(data_dir.index.path)
+            try:
+                assert found.complete
+                assert found.lemmas(words) == {w: lemmas(w) for w in words}
+                # ё folded; words this process read for other indexes may come along
+                assert {"елочный", "елочные"} <= found.forms(["елочный"]) <= word_forms("елочный")
+                assert {"лицеист", "лицеистов"} <= found.forms(["лицеист"])
+            finally:
+                found.close()
+
+        check()
+        data_dir.index.rebuild(archive.iter_articles())
+        check()
+
+
+def test_an_index_without_readings_is_searched_with_the_dictionary(crawled, tmp_path):
+    import shutil
+
+    from search.engine import Searcher
+
+    data_dir = DataDir(tmp_path / "data")
+    shutil.copytree(crawled.data_dir, data_dir.root)
+    searcher = Searcher(data_dir)
+    with_file = searcher.search("колледжи ИЛИ студентов")
+    (data_dir.index.path / "readings.sqlite").unlink()  # as an index of an older newsmon
+    assert searcher.search("колледжи ИЛИ студентов") == with_file
+    assert "\x02" in with_file.hits[0].snippet
+    searcher.close()
+
+
+def test_a_readings_file_that_cannot_be_written_fails_the_commit_not_the_archive(
+        tmp_path, monkeypatch):
+    from indexer import readings
+
+    def broken(folder):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    rng = random.Random(6)
+    data_dir = DataDir(tmp_path)
+    with data_dir.open_archive(create=True) as archive:
+        data_dir.store(archive, [(article(n, rng), None, []) for n in range(20)])
+        before = data_dir.index.search(build("школа OR колледж", make_schema())).total
+        monkeypatch.setattr(readings, "_connect", broken)
+        for bulk_load in (False, True):
+            batch = [(Article(id=f"x{bulk_load}", url=f"https://x.example/{bulk_load}",
+                              title="Синхрофазотрон", body="Школа"), None, [])]
+            assert data_dir.store(archive, batch, bulk=bulk_load) == ["new"]
+        assert len(archive.unindexed()) == 2
+        assert data_dir.index.search(build("школа OR колледж", make_schema())).total == before
+        monkeypatch.undo()
+        assert data_dir.catch_up(archive) == 2
+    assert data_dir.index.search(build("синхрофазотрон", make_schema())).total == 2
