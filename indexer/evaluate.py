@@ -68,6 +68,7 @@ class Evaluator:
         deleted = [np.fromiter(r.deleted_docs_set, dtype=np.int64) + offset
                    for r, offset in self.leaves if r.has_deletions()]
         self.deleted = np.sort(np.concatenate(deleted)) if deleted else _EMPTY
+        self.size = searcher.doc_count_all()
 
     # --- public -------------------------------------------------------------------------------
 
@@ -133,10 +134,13 @@ class Evaluator:
         if len(parts) == 1:
             ids, scores = parts[0].ids, parts[0].scores
         else:
-            every = np.concatenate([p.ids for p in parts])
-            ids, where = np.unique(every, return_inverse=True)
-            scores = np.bincount(where, weights=np.concatenate([p.scores for p in parts]),
-                                 minlength=len(ids))
+            # summed over a slot per document: np.unique's sort of a common word's matches
+            # took most of a one-word query (a word is searched in title OR body)
+            total = np.zeros(self.size)
+            for part in parts:
+                total[part.ids] += part.scores
+            ids = _union([part.ids for part in parts], self.size)
+            scores = total[ids]
         return Matches(ids, scores * boost if boost != 1.0 else scores)
 
     def _term(self, fieldname: str, text: Any, boost: float = 1.0) -> Matches:
@@ -187,8 +191,7 @@ class Evaluator:
         if len(words) == 1:
             return self._term(q.fieldname, words[0], q.boost)
         # Whoosh scores a many-term prefix as a constant: the words are not weighed
-        ids = np.unique(np.concatenate([self._postings(q.fieldname, w)[0]
-                                        for w in words]))
+        ids = _union([self._postings(q.fieldname, w)[0] for w in words], self.size)
         return Matches(ids, np.full(len(ids), float(q.boost)))
 
     def _whoosh(self, q: Query) -> Matches:
@@ -287,6 +290,14 @@ def _common(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     at = np.minimum(np.searchsorted(b, a), len(b) - 1)
     same = b[at] == a
     return np.flatnonzero(same), at[same]
+
+
+def _union(id_arrays: list[np.ndarray], size: int) -> np.ndarray:
+    """The sorted union of document ids below `size`, marked in a flag per document."""
+    seen = np.zeros(size, dtype=bool)
+    for ids in id_arrays:
+        seen[ids] = True
+    return np.flatnonzero(seen)
 
 
 def _minus(found: Matches, doomed: np.ndarray) -> Matches:

@@ -322,14 +322,14 @@ class Index:
         docs, scores = docs[keep], scores[keep]
         if sort == "date":
             published = evaluator.column("published")[docs]
-            dated = published != searcher.schema["published"].column_type._default
+            undated = searcher.schema["published"].column_type._default  # the largest value
             # newest first, undated last, ties in index order
-            order = np.lexsort((docs, np.iinfo(published.dtype).max - published, ~dated))
+            order = _first(np.where(published != undated, undated - 1 - published, undated),
+                           docs, offset + limit)
         else:
-            order = np.lexsort((docs, -scores))
-        page = order[offset:offset + limit]
+            order = _first(-scores, docs, offset + limit)
         hits = [_hit(searcher.stored_fields(int(docs[i])),
-                     float(scores[i]) if sort != "date" else None) for i in page]
+                     float(scores[i]) if sort != "date" else None) for i in order[offset:]]
         return SearchPage(total=len(docs), hits=hits)
 
     def frequencies(self, terms: Iterable[str]) -> dict[str, int]:
@@ -354,6 +354,19 @@ def _document(article: Article) -> dict[str, Any]:
         "published_at": published.isoformat() if published else None,
         "day": _day(published.date()) if published else 0,
     }
+
+
+def _first(keys: np.ndarray, docs: np.ndarray, count: int) -> np.ndarray:
+    """Where the `count` smallest (key, doc) pairs are, in order.  Only the keys up to the
+    count-th smallest are sorted: sorting all 50,000 matches of a common word for a page
+    of ten took 17 ms."""
+    if count <= 0:
+        return np.empty(0, dtype=np.int64)
+    if count < len(keys):
+        chosen = np.flatnonzero(keys <= np.partition(keys, count - 1)[count - 1])
+    else:
+        chosen = np.arange(len(keys))
+    return chosen[np.lexsort((docs[chosen], keys[chosen]))][:count]
 
 
 def _day(value: date) -> int:

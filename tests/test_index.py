@@ -124,6 +124,19 @@ def test_filters_sorting_and_paging(index):
     assert not {h.id for h in pages[0].hits} & {h.id for h in pages[1].hits}
 
 
+@pytest.mark.parametrize(("text", "sort"), [("школа OR колледж", "relevance"),
+                                          ("школ*", "relevance"),  # one score for all
+                                          ("школа", "date")])
+def test_pages_are_slices_of_one_order(index, text, sort):
+    """Only the top of the matches is sorted for a page; ties (equal scores, equal or
+    missing dates) must still fall the same way on every page."""
+    query = build(text, make_schema())
+    whole = [h.id for h in index.search(query, sort=sort, limit=10_000).hits]
+    paged = [h.id for offset in range(0, len(whole), 13)
+             for h in index.search(query, sort=sort, limit=13, offset=offset).hits]
+    assert len(whole) > 100 and paged == whole
+
+
 def test_a_kept_searcher_sees_new_commits_and_a_rebuild(tmp_path):
     idx = Index(tmp_path / "index")
     one = Article(id="1", url="https://r.example/1", title="Школа", body="Ремонт школы")
