@@ -27,7 +27,6 @@ from array import array
 from collections import defaultdict
 from collections.abc import Iterable
 from itertools import groupby, pairwise
-from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -112,19 +111,20 @@ class ArrayPostingsWriter(W3PostingsWriter):
             return terminfo
         return super().finish_postings()
 
-    def add_many(self, postings: list[tuple], lengths: list[int] | None) -> None:
-        """A term's postings (pool items) in whole blocks: whoosh calls add_posting, with
-        its checks and running minimums, once per posting."""
+    def add_many(self, ids: list[int], weights: list[float], values: list[bytes],
+                 lengths: list[int] | None) -> None:
+        """A term's postings (a pool's columns) in whole blocks: whoosh calls add_posting,
+        with its checks and running minimums, once per posting."""
         limit = self._blocklimit
-        for start in range(0, len(postings), limit):
+        for start in range(0, len(ids), limit):
             if self._ids:
                 self._write_block()
-            chunk = postings[start:start + limit]
-            self._ids = array("I", [p[2] for p in chunk])
-            self._weights = array("f", [p[3] for p in chunk])
-            self._values = [p[4] for p in chunk if p[4]]
+            stop = start + limit
+            self._ids = array("I", ids[start:stop])
+            self._weights = array("f", weights[start:stop])
+            self._values = [v for v in values[start:stop] if v]
             self._maxweight = max(self._weights)
-            known = [n for n in (lengths[p[2]] for p in chunk) if n] if lengths else []
+            known = [n for n in map(lengths.__getitem__, self._ids) if n] if lengths else []
             self._minlength = min(known) if known else None
             self._maxlength = max(known) if known else 0
 
@@ -168,21 +168,22 @@ class ArrayPostingsWriter(W3PostingsWriter):
 
 
 class ArrayFieldWriter(W3FieldWriter):
-    def add_postings(self, schema: Any, lengths: Any, items: Iterable[tuple]) -> None:
-        """The pool's sorted postings, a term at a time (whoosh: a posting at a time)."""
+    def add_terms(self, schema: Any, lengths: Any,
+                  terms: Iterable[tuple[tuple[str, bytes], tuple[list, list, list]]]) -> None:
+        """A pool's terms in order, each with its postings' ids, weights and values
+        (whoosh's add_postings takes one posting at a time)."""
         count = lengths.doc_count_all() if lengths else 0
-        for fieldname, in_field in groupby(items, key=itemgetter(0)):
+        for fieldname, in_field in groupby(terms, key=lambda term: term[0][0]):
             field_lengths = None
             if lengths:
                 length_of = lengths.doc_field_length_reader(fieldname)
                 field_lengths = [length_of(d) for d in range(count)]
             self.start_field(fieldname, schema[fieldname])
-            for btext, postings in groupby(in_field, key=itemgetter(1)):
-                group = list(postings)
-                if group[0][2] == -1:  # whoosh's marker for spelling words: none here
+            for (_, btext), (ids, weights, values) in in_field:
+                if ids[0] == -1:  # whoosh's marker for spelling words: none here
                     continue
                 self.start_term(btext)
-                self._postwriter.add_many(group, field_lengths)
+                self._postwriter.add_many(ids, weights, values, field_lengths)
                 self.finish_term()
             self.finish_field()
 

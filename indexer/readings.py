@@ -55,8 +55,8 @@ def record(folder: Path) -> dict[str, tuple[str, ...]]:
             try:
                 with db:
                     db.executemany("INSERT OR IGNORE INTO readings VALUES (?, ?, ?)",
-                                   [(word, rank, lemma) for word, lemmas in found.items()
-                                    for rank, lemma in enumerate(lemmas)])
+                                   sorted((word, rank, lemma) for word, lemmas in found.items()
+                                          for rank, lemma in enumerate(lemmas)))
             finally:
                 db.close()
         except sqlite3.Error as exc:

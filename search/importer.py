@@ -51,5 +51,6 @@ def import_jsonl(path: Path, data_dir: DataDir) -> Counter[str]:
             if len(batch) >= BATCH:
                 states.update(data_dir.store(archive, batch, bulk=True))
                 batch = []
-        states.update(data_dir.store(archive, batch, bulk=True))
+        if batch or not states:  # an empty file still leaves a searchable, empty index
+            states.update(data_dir.store(archive, batch, bulk=True))
     return states

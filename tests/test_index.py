@@ -171,6 +171,36 @@ def test_the_indexing_fast_path_reads_text_as_the_analyzer_does():
     assert {"школа", "елка", "волго", "донской", "12", "it"} <= set(tokens)
 
 
+def _contents(path: Path) -> tuple[dict, dict]:
+    """Every posting (doc, weight, value) of every word, and every field length."""
+    ix = whoosh_index.open_dir(str(path))
+    with ix.reader() as reader:
+        postings = {}
+        for field, word in reader.all_terms():
+            m, found = reader.postings(field, word), []
+            while m.is_active():
+                found.append((m.id(), m.weight(), m.value()))
+                m.next()
+            postings[field, word] = found
+        lengths = {(doc, field): reader.doc_field_length(doc, field)
+                   for doc in range(reader.doc_count_all()) for field in ("title", "body")}
+    return postings, lengths
+
+
+def test_the_writers_shortcut_indexes_as_whoosh_does(tmp_path, monkeypatch):
+    """ArrayWriter puts a document's words in the pool a field at a time; Whoosh's own
+    add_document, a posting at a time, must give the same postings and lengths."""
+    from whoosh.writing import SegmentWriter
+
+    rng = random.Random(8)
+    batch = [article(n, rng) for n in range(120)]
+    Index(tmp_path / "ours").add(batch)
+    monkeypatch.setattr(bulk.ArrayWriter, "add_document", SegmentWriter.add_document)
+    Index(tmp_path / "whoosh").add(batch)
+    ours, theirs = _contents(tmp_path / "ours"), _contents(tmp_path / "whoosh")
+    assert len(ours[0]) > 100 and ours == theirs
+
+
 def _answers(data_dir: DataDir) -> dict[str, list[tuple[str, float | None]]]:
     schema = make_schema()  # equal scores rank by position in the index, which differs
     return {text: sorted((h.id, h.score) for h in data_dir.index.search(build(text, schema),
