@@ -125,14 +125,15 @@ def pct(values: list[float], q: float) -> float:
 
 
 def cold_search(data_dir: Path, word: str, first: bool) -> tuple[float, float]:
-    """Wall seconds and peak MB of one `newsmon search` process, median of 5; `first`: as
-    the first search for that word (no readings kept in words.sqlite yet)."""
+    """Wall seconds and peak MB of one `newsmon search` process, median of 9 (this VM's
+    speed jumps by a third for seconds at a time); `first`: as the first search for that
+    word (nothing kept in words.sqlite yet)."""
     probe = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
              "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
              "print(time.perf_counter() - t, "
              "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)")
     runs = []
-    for _ in range(5):
+    for _ in range(9):
         if first:
             (data_dir / "words.sqlite").unlink(missing_ok=True)
         out = subprocess.run([sys.executable, "-c", probe, str(ROOT / ".venv/bin/newsmon"),
