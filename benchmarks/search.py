@@ -124,23 +124,38 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def cold_search(data_dir: Path, word: str, first: bool) -> tuple[float, float]:
-    """Wall seconds and peak MB of one `newsmon search` process, median of 9 (this VM's
-    speed jumps by a third for seconds at a time); `first`: as the first search for that
-    word (nothing kept in words.sqlite yet)."""
-    probe = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
-             "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
-             "print(time.perf_counter() - t, "
-             "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)")
-    runs = []
+PROBE = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+         "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
+         "print(time.perf_counter() - t, "
+         "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)")
+# the reference's cold query: a new Python process, the same word (as its lemma), top 10
+# with snippets and the total
+FTS_COLD = ("import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); "
+            "db.execute(\"SELECT rowid, snippet(a, 1, '<b>', '</b>', '…', 24) FROM a "
+            "WHERE a MATCH ? ORDER BY rank LIMIT 10\", (sys.argv[2],)).fetchall(); "
+            "db.execute('SELECT COUNT(*) FROM a WHERE a MATCH ?', (sys.argv[2],)).fetchone()")
+
+
+def cold_search(data_dir: Path, fts: Path, word: str, first: bool
+                ) -> tuple[float, float, float]:
+    """Wall seconds and peak MB of one `newsmon search` process, and wall seconds of the
+    FTS5 query in a new process, each the median of 9 runs taken in turn (this VM's speed
+    jumps by a third for seconds at a time); `first`: as the first search for that word
+    (nothing kept in words.sqlite yet)."""
+    def probe(*command: str) -> tuple[float, float]:
+        out = subprocess.run([sys.executable, "-c", PROBE, *command], capture_output=True,
+                             text=True, check=True).stdout.split()
+        return float(out[0]), float(out[1])
+
+    ours, theirs = [], []
     for _ in range(9):
         if first:
             (data_dir / "words.sqlite").unlink(missing_ok=True)
-        out = subprocess.run([sys.executable, "-c", probe, str(ROOT / ".venv/bin/newsmon"),
-                              "--data-dir", str(data_dir), "search", word, "--limit", "10"],
-                             capture_output=True, text=True, check=True).stdout.split()
-        runs.append((float(out[0]), float(out[1])))
-    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+        ours.append(probe(str(ROOT / ".venv/bin/newsmon"), "--data-dir", str(data_dir),
+                          "search", word, "--limit", "10"))
+        theirs.append(probe(sys.executable, "-c", FTS_COLD, str(fts), lemma(word))[0])
+    return (statistics.median(r[0] for r in ours), statistics.median(r[1] for r in ours),
+            statistics.median(theirs))
 
 
 def main() -> None:
@@ -201,7 +216,8 @@ def measure(data_dir: Path, queries: list, word: str) -> tuple[dict, list]:
     searcher.search("школа")  # warm: the first query loads the dictionaries
     ours = timed(lambda text, options: searcher.search(text, limit=10, **options), queries)
     searcher.close()
-    return ours, [cold_search(data_dir, word, first) for first in (True, False)]
+    fts = data_dir.parent / "fts.sqlite"
+    return ours, [cold_search(data_dir, fts, word, first) for first in (True, False)]
 
 
 def report(title: str, ours: dict, theirs: dict, cold: list) -> None:
@@ -220,9 +236,10 @@ def report(title: str, ours: dict, theirs: dict, cold: list) -> None:
           f"{statistics.median(everything) / statistics.median(reference):>10.1f}")
     print(f"mean per query: newsmon {statistics.mean(everything):.1f} ms, "
           f"FTS5 {statistics.mean(reference):.1f} ms")
-    for (cold_s, cold_mb), when in zip(cold, ("first search of a word", "repeated search"),
-                                       strict=True):
-        print(f"cold `newsmon search`, {when}: {cold_s:.2f} s wall, {cold_mb:.0f} MB peak")
+    for (cold_s, cold_mb, fts_s), when in zip(cold, ("first search of a word",
+                                                     "repeated search"), strict=True):
+        print(f"cold `newsmon search`, {when}: {cold_s:.2f} s wall, {cold_mb:.0f} MB peak; "
+              f"FTS5 in a new Python process {fts_s:.2f} s")
 
 
 if __name__ == "__main__":

@@ -85,7 +85,7 @@ class Readings:
         if not path.exists():
             return
         try:
-            self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+            self.db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
             row = self.db.execute("SELECT value FROM meta WHERE key = 'complete'").fetchone()
             self.complete = row is not None
         except sqlite3.Error:
