@@ -4,9 +4,8 @@ A cold search spent 0.1 s of its 0.4 s loading pymorphy3's dictionaries to read 
 three query words.  The index's readings file (indexer/readings.py) answers for every
 word the archive holds; this file keeps what was worked out for the others (and for
 every word, with an index begun by an older newsmon), so a repeated query loads no
-dictionary at all.  The file is keyed by the
-installed dictionary, so an upgrade starts it afresh.  It is a cache: when it cannot be
-read or written, searching goes on without it.
+dictionary at all.  The file is keyed by the installed dictionary, so an upgrade starts
+it afresh.  It is a cache: when it cannot be read or written, searching goes on without it.
 """
 
 from __future__ import annotations
