@@ -148,6 +148,13 @@ def test_export_import_round_trip(cli, tmp_path):
     assert sorted(again.read_text().splitlines()) == sorted(exported.read_text().splitlines())
 
 
+def test_an_empty_import_leaves_a_searchable_archive(cli, tmp_path):
+    (tmp_path / "empty.jsonl").write_text("", encoding="utf-8")
+    assert cli("import", str(tmp_path / "empty.jsonl"), data_dir=tmp_path / "d")[0] == 0
+    code, out, err = cli("search", "школа", "--count", data_dir=tmp_path / "d")
+    assert (code, out.strip(), err) == (0, "0", "")
+
+
 def test_bad_import_line_changes_nothing(cli, tmp_path):
     exported = tmp_path / "all.jsonl"
     cli("export", "-o", str(exported))
