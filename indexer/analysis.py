@@ -195,7 +195,7 @@ class RussianTokenizer(Tokenizer):
 
     def positions(self, value: str) -> dict[str, list[int]]:
         """Every index form's positions in `value`: the words and positions __call__ yields
-        in index mode, without a Token per word (indexer/codec.py's indexing fast path)."""
+        in index mode, without a Token per word (ArrayWriter's indexing path, indexer/bulk.py)."""
         table: dict[str, list[int]] = {}
         get = _CACHE.get
         for pos, raw in enumerate(_WORD.findall(value)):

@@ -67,16 +67,9 @@ class GroupingPool:
             columns[2].append(array("I", found).tobytes())
         return length
 
-    @property
-    def fieldnames(self) -> set[str]:
-        return {fieldname for fieldname, _ in self.terms}
-
     def in_order(self) -> Iterator[tuple[tuple[str, bytes], tuple[list, list, list]]]:
         for key in sorted(self.terms):
             yield key, self.terms[key]
-
-    def save(self) -> None:
-        """Nothing to spill."""
 
     def cleanup(self) -> None:
         self.terms = {}

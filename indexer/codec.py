@@ -39,14 +39,12 @@ class ArrayPositions(Positions):
 
     def word_values(self, value: Any, analyzer: Any, **kwargs: Any
                     ) -> Iterable[tuple[str, int, float, bytes]]:
+        """Whoosh's path; newsmon's writer (indexer/bulk.py) reads its text fields itself."""
         boost = self.field_boost
-        if isinstance(value, str) and hasattr(analyzer, "positions"):
-            positions: Any = analyzer.positions(value)  # RussianTokenizer: no Token objects
-        else:
-            positions = defaultdict(list)
-            kwargs["positions"] = True
-            for token in tokens(value, analyzer, kwargs):
-                positions[token.text].append(token.pos)
+        positions: defaultdict[str, list[int]] = defaultdict(list)
+        kwargs["positions"] = True
+        for token in tokens(value, analyzer, kwargs):
+            positions[token.text].append(token.pos)
         for word, found in positions.items():
             yield word, len(found), len(found) * boost, array("I", found).tobytes()
 
