@@ -31,6 +31,9 @@ class Article:
     fetched: datetime | None = None
     # why a `topic = "education"` source kept it: the lexicon terms and hints that matched
     matched: tuple[str, ...] = field(default_factory=tuple)
+    # the cleaner could not find the page's text: title, date and text came from what the
+    # feed or sitemap said of it (`newsmon reclean --partial` tries again)
+    partial: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON types in DESIGN.md's field order (dates as ISO 8601 with offset)."""
@@ -41,6 +44,8 @@ class Article:
                "fetched": _iso(self.fetched)}
         if self.matched:
             out["matched"] = list(self.matched)
+        if self.partial:
+            out["partial"] = True
         return out
 
     @classmethod
@@ -75,6 +80,8 @@ class Article:
             if not isinstance(items, list) or not all(isinstance(t, str) for t in items):
                 raise ValueError(f"field {key!r} must be a list of strings")
             kwargs[key] = tuple(items)
+        if not isinstance(kwargs.get("partial", False), bool):
+            raise ValueError("field 'partial' must be true or false")
         for key in ("source", "lead", "author", "section"):
             if kwargs.get(key) is not None and not isinstance(kwargs[key], str):
                 raise ValueError(f"field {key!r} must be a string or null")

@@ -125,14 +125,14 @@ def _links(kind: str, body: bytes, url: str, content_type: str | None, source: S
     if kind == "feed":
         return [i.url for i in feed_items(body)]
     if kind == "sitemap":
-        sitemap_kind, locations = sitemap_entries(body)
-        if sitemap_kind == "sitemapindex" and locations:
+        sitemap_kind, entries = sitemap_entries(body)
+        if sitemap_kind == "sitemapindex" and entries:
             try:
-                body, _, _ = fetch(locations[0])
+                body, _, _ = fetch(entries[0].url)
             except FetchError:
                 return []
-            _, locations = sitemap_entries(body)
-        return [u for u in locations if looks_like_article(u, source, strict=False)]
+            _, entries = sitemap_entries(body)
+        return [e.url for e in entries if looks_like_article(e.url, source, strict=False)]
     links, _ = listing_links(decode(body, content_type), url, source)
     return links
 

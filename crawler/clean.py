@@ -4,7 +4,13 @@ Metadata comes in layers, most trustworthy first: the source's own selectors
 (set only where generic extraction is known to fail), JSON-LD, microdata,
 OpenGraph/meta, `<time>`, then Russian date text near the headline.  The body
 is the article container's paragraphs with boilerplate removed.  No I/O here:
-the crawler, `newsmon extract` and the golden tests all call the same code.
+the crawler, `newsmon extract`, `newsmon reclean` and the golden tests all call the
+same code.
+
+What discovery already knew of the page (a feed item's title, date, author, summary,
+full text) comes in as `Hints`: it fills what the page lacks and cross-checks dates.
+A page that discovery listed as an article is never rejected for want of text: it is
+returned marked `partial`, built from what is known, so nothing listed is lost.
 """
 
 from __future__ import annotations
@@ -13,11 +19,11 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, NavigableString, Tag
 from w3lib.encoding import html_to_unicode
 
 from crawler import dates
@@ -26,18 +32,30 @@ from crawler.config import DEFAULT_TIMEZONE, Source
 from crawler.text import squash
 
 MIN_BODY_CHARS = 200
+# a news item of one or two sentences is an article when it has a headline and a date
+MIN_SHORT_BODY = 40
+# a visible-text date further than this from the feed's date is taken for a teaser's
+HINT_DATE_TOLERANCE = timedelta(days=2)
 _ARTICLE_TYPES = {"newsarticle", "article", "blogposting", "reportagenewsarticle",
                   "analysisnewsarticle", "report", "scholarlyarticle", "backgroundnewsarticle"}
-_NOT_ARTICLE_TITLE = re.compile(r"\b404\b|страница не найдена|page not found|ошибка 404",
-                                re.IGNORECASE)
+# an error page's headline, not one that merely holds the number («Школа № 404 открылась…»)
+_NOT_ARTICLE_TITLE = re.compile(
+    r"^\W*(?:ошибка\s*|error\s*)?404\b(?!\s+[а-яёa-z]{3})|страница\s+не\s+найдена"
+    r"|page\s+not\s+found|ошибка\s+404|^\W*not\s+found\W*$",
+    re.IGNORECASE)
 _DROP_TAGS = ("script", "style", "noscript", "iframe", "form", "nav", "aside", "footer",
               "figure", "figcaption", "button", "svg", "template", "select", "input", "object",
               "embed", "video", "audio", "picture", "img", "header")
 _BOILERPLATE = re.compile(
     r"share|social|related|comment|banner|advert|\bads?\b|adv-|promo|subscri|breadcrumb"
-    r"|\btags?\b|tags-|readmore|read-more|read-also|also-|recommend|sidebar|teaser|widget"
-    r"|caption|credit|copyright|\bprint\b|rating|poll|navigation|pager|pagination"
-    r"|\bmeta\b|article-meta|byline|author|date|\btime\b|infinite|next-article|more-news",
+    r"|\btags?\b|tags-|readmore|read-more|read-also|also-|recommend|sidebar|teaser"
+    r"|\bprint\b|rating|poll|navigation|pager|pagination|infinite|next-article|more-news",
+    re.IGNORECASE,
+)
+# words that name small things (a date line, a caption, a widget box): an element so named
+# that holds the article's prose (a page builder's text widget) is not boilerplate
+_WEAK_BOILERPLATE = re.compile(
+    r"widget|caption|credit|copyright|\bmeta\b|article-meta|byline|author|date|\btime\b",
     re.IGNORECASE,
 )
 _BOILERPLATE_TEXT = re.compile(
@@ -69,6 +87,48 @@ class NotArticle(ValueError):
 
 
 @dataclass(frozen=True)
+class Hints:
+    """What discovery knew of a page before it was fetched: a feed item or a sitemap entry.
+
+    `listed` says discovery named the page as an article (a feed or sitemap item, or a URL
+    matching the source's `article_url`): such a page is archived even when its text
+    cannot be found, marked partial, instead of vanishing."""
+    title: str | None = None
+    published: datetime | None = None
+    author: str | None = None
+    summary: str | None = None  # the feed's description, HTML or text
+    full_text: str | None = None  # HTML: yandex:full-text, turbo:content, content:encoded
+    lastmod: datetime | None = None  # a sitemap's: only for a page that shows no date
+    listed: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {k: v for k, v in (
+            ("title", self.title), ("author", self.author), ("summary", self.summary),
+            ("full_text", self.full_text)) if v}
+        for key in ("published", "lastmod"):
+            if getattr(self, key):
+                out[key] = getattr(self, key).isoformat()
+        if self.listed:
+            out["listed"] = True
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> Hints:
+        """Inverse of to_json, lenient: hints stored by an older newsmon must still load."""
+        data = data if isinstance(data, dict) else {}
+        when: dict[str, datetime | None] = {}
+        for key in ("published", "lastmod"):
+            try:
+                when[key] = datetime.fromisoformat(data[key]) if isinstance(
+                    data.get(key), str) else None
+            except ValueError:
+                when[key] = None
+        text = {k: data[k] if isinstance(data.get(k), str) else None
+                for k in ("title", "author", "summary", "full_text")}
+        return cls(listed=bool(data.get("listed")), **when, **text)
+
+
+@dataclass(frozen=True)
 class Page:
     """The parsed page with what every layer needs, built once per page."""
     soup: BeautifulSoup
@@ -96,50 +156,108 @@ def decode(html: bytes | str, content_type: str | None = None) -> str:
 
 
 def clean(html: bytes | str, url: str, source: Source | None = None, *,
-          fetched: datetime | None = None, content_type: str | None = None) -> Article:
-    """Turn one fetched page into an Article or raise NotArticle."""
+          fetched: datetime | None = None, content_type: str | None = None,
+          hints: Hints | None = None) -> Article:
+    """Turn one fetched page into an Article or raise NotArticle.
+
+    With `hints.listed`, only an error page (a soft 404) or a page with no headline at
+    all (neither the page nor the hint has one) raises; anything else comes back, marked
+    `partial` when its text had to come from the hints."""
+    hints = hints or Hints()
     now = fetched or datetime.now(UTC)
     tz = dates.zone(source.timezone if source else DEFAULT_TIMEZONE)
+    if _binary(html):
+        html = ""  # an image or an archive served as a page: no text to find in it
     soup = BeautifulSoup(decode(html, content_type), "lxml")
     page = Page(soup=soup, url=url, tz=tz, now=now, meta=_meta(soup), ld=_jsonld(soup, url),
-                micro=_microdata(soup))
+                micro=_microdata(soup, url))
     selectors = source.selectors if source else {}
 
     title = _title(page, selectors)
-    if not title or _NOT_ARTICLE_TITLE.search(title):
-        raise NotArticle(f"no article headline ({title or 'none'!r})")
-    published = _date(page, selectors, "published")
+    if title and _NOT_ARTICLE_TITLE.search(title) and not (
+            hints.title and squash(hints.title) == title):
+        raise NotArticle(f"an error page ({title!r})")
+    title = title or squash(hints.title)
+    if not title:
+        raise NotArticle("no article headline")
+    published = _date(page, selectors, "published", hints.published) or hints.lastmod
     modified = _date(page, selectors, "modified")
-    author = _author(page, selectors)
+    author = _author(page, selectors) or _clean_author(hints.author)
     section = _section(page, selectors)
     tags = _tags(page, selectors)
     lead = _lead(page, selectors)
     container = _container(page, selectors)
-    if container is None:
-        raise NotArticle("no article text found")
     if not page.ld and page.micro is None:
-        if page.meta.get("og:type", "article") != "article":
+        # many templates declare og:type "website" on every page: only a page that was not
+        # listed as an article is refused for it; a page of links is a listing either way
+        if page.meta.get("og:type", "article") != "article" and not hints.listed:
             raise NotArticle(f"page declares og:type {page.meta['og:type']!r}")
-        if _link_ratio(container) > 0.25:
+        if container is not None and _link_ratio(container) > 0.25:
             raise NotArticle("the text is mostly links: a listing")
+    problem = "no article text found" if container is None else None
+    if problem and not hints.title and page.soup.body is not None \
+            and _link_ratio(page.soup.body) > 0.5:
+        raise NotArticle("the text is mostly links: a listing")  # a feed item has a title
     canonical = _canonical(page, source)
     language = _language(page)
-    paragraphs = _paragraphs(container, selectors)
-    paragraphs = [p for p in paragraphs if p != title and p != lead]
+    paragraphs = _paragraphs(container, selectors) if container is not None else []
+    paragraphs = [p for p in paragraphs if p != title and p != lead and not _date_line(p, page)]
+    if paragraphs and _longer_headline(paragraphs[0], title):
+        title, paragraphs = paragraphs[0], paragraphs[1:]
     if paragraphs:
         signature = _signature(paragraphs[-1])
         if signature and (author is None or author == signature):
             author = signature
             paragraphs = paragraphs[:-1]
     body = "\n\n".join(paragraphs)
-    if len(body) < MIN_BODY_CHARS:
-        raise NotArticle(f"article text too short ({len(body)} characters)")
+    if problem is None and len(body) < MIN_BODY_CHARS and not (
+            len(body) >= MIN_SHORT_BODY and published is not None):
+        problem = f"article text too short ({len(body)} characters)"
+    full_text = fragment_text(hints.full_text) if hints.full_text else ""
+    if len(full_text) >= MIN_BODY_CHARS or (problem and full_text):
+        body, problem = full_text, None  # the feed's full text is the article without chrome
+    partial = False
+    if problem:
+        if not hints.listed:
+            raise NotArticle(problem)
+        # listed as an article: keep what is known rather than lose it
+        summary = squash(fragment_text(hints.summary)) if hints.summary else ""
+        body = body or full_text or summary or (
+            squash(_ld_text(page.ld.get("description")) or page.meta.get("description")
+                   or page.meta.get("og:description")) or title)
+        partial = True
     return Article(
         id=article_id(canonical), url=canonical, source=source.slug if source else None,
         title=title, lead=lead, body=body, published=published,
         modified=modified if modified and modified != published else None, author=author,
-        section=section, tags=tags, language=language, fetched=fetched,
+        section=section, tags=tags, language=language, fetched=fetched, partial=partial,
     )
+
+
+def _binary(html: bytes | str) -> bool:
+    head = html[:4096]
+    if isinstance(head, str):
+        return "\x00" in head
+    return b"\x00" in head or sum(b < 9 or 13 < b < 32 for b in head) > len(head) // 20
+
+
+def _longer_headline(first: str, title: str) -> bool:
+    """The text opens with the headline of which <title> gave only the start (pages
+    without an h1 set the headline in a table cell or a bold line)."""
+    return first.lower().startswith(title.lower()) and len(title) < len(first) < 200 \
+        and not first.rstrip().endswith((".", "!", "?", "…")) and first[len(title)] in ":.,—– "
+
+
+def _date_line(paragraph: str, page: Page) -> bool:
+    """A line that only dates the article («09.10.2020 09:51. Просмотрено 861 раз»)."""
+    if len(paragraph) > 80 or not dates.find_dates(paragraph, page.tz, page.now):
+        return False
+    rest = re.sub(r"\d+|январ\w*|феврал\w*|март\w*|апрел\w*|ма[йя]\w*|июн\w*|июл\w*"
+                  r"|август\w*|сентябр\w*|октябр\w*|ноябр\w*|декабр\w*|года?|г\.|в\b"
+                  r"|сегодня|вчера|просмотр\w*|раз[а]?\b|обновлено|опубликовано|дата"
+                  r"|комментари\w*|views?|updated|published|[^\w]", "", paragraph,
+                  flags=re.IGNORECASE)
+    return len(rest) <= 3
 
 
 # --- structured data -------------------------------------------------------------------------
@@ -205,18 +323,38 @@ def _ld_text(value: Any) -> str | None:
     return squash(value) or None if isinstance(value, str) else None
 
 
-def _microdata(soup: BeautifulSoup) -> Tag | None:
-    """The main schema.org article: the one holding the headline h1 or the longest body."""
+def _microdata(soup: BeautifulSoup, url: str) -> Tag | None:
+    """The main schema.org article among teaser blocks of the same type.
+
+    In order: the block whose url is this page's, the one holding the h1, the one whose
+    headline the page's <title> names, then the first one with a body of its own (pages
+    put the article before «other news»; a teaser can carry a longer text)."""
     blocks = [t for t in soup.find_all(itemtype=True)
               if str(t.get("itemtype")).rstrip("/").rsplit("/", 1)[-1].lower() in _ARTICLE_TYPES]
-    if not blocks:
+    if len(blocks) <= 1:
+        return blocks[0] if blocks else None
+    target = url.split("#")[0].rstrip("/")
+    page_title = squash(soup.title.get_text() if soup.title else "").lower()
+
+    def own(block: Tag, prop: str) -> Tag | None:
+        for tag in block.find_all(itemprop=prop):
+            if tag.find_parent(itemtype=True) is block:
+                return tag
         return None
 
-    def weight(block: Tag) -> int:
-        body = block.find(itemprop="articleBody")
-        return (10**6 if block.find("h1") else 0) + (len(body.get_text()) if body else 0)
+    def weight(position: int, block: Tag) -> tuple[bool, bool, bool, bool, int]:
+        link = own(block, "url") or own(block, "mainEntityOfPage")
+        href = str(_prop_value(link)).split("#")[0].rstrip("/") if link is not None else ""
+        headline = own(block, "headline")
+        name = squash(headline.get_text(" ")).lower() if headline is not None else ""
+        body = own(block, "articleBody")
+        return (bool(href) and (href == target or target.endswith(href)),
+                block.find("h1") is not None,
+                len(name) >= 10 and name in page_title,
+                body is not None and len(body.get_text()) > MIN_BODY_CHARS,
+                -position)
 
-    return max(blocks, key=weight)
+    return max(enumerate(blocks), key=lambda pair: weight(*pair))[1]
 
 
 def _micro_prop(page: Page, prop: str) -> Tag | None:
@@ -307,7 +445,8 @@ def _strip_site_name(title: str, site_name: str | None) -> str:
     return title
 
 
-def _date(page: Page, selectors: dict[str, str], kind: str) -> datetime | None:
+def _date(page: Page, selectors: dict[str, str], kind: str,
+          hint: datetime | None = None) -> datetime | None:
     ld_key, meta_keys, micro_key = {
         "published": ("datePublished", ("article:published_time", "datepublished",
                                         "pubdate", "publish-date", "date"), "datePublished"),
@@ -332,31 +471,71 @@ def _date(page: Page, selectors: dict[str, str], kind: str) -> datetime | None:
                 return value
     if kind == "modified":
         return None
-    return _visible_date(page)
+    hint = hint if hint and dates.plausible(hint, page.now) else None
+    visible = _visible_date(page)
+    if hint is None:
+        return visible
+    if visible is None or abs(visible - hint) > HINT_DATE_TOLERANCE:
+        return hint  # the feed's own date beats a date read from the page's text
+    if (visible.hour, visible.minute) == (0, 0) and visible.date() == hint.astimezone(
+            page.tz).date():
+        return hint  # same day; the feed also knows the time
+    return visible
 
 
 def _visible_date(page: Page) -> datetime | None:
-    """<time> or date text near the headline; never the header's «today» or a teaser's date."""
+    """The date written nearest the headline: a <time>, an element classed as a date, or
+    date text, above the headline (the Volgogradskaya Pravda shape), under it or after
+    the body.  Never a teaser's, a comment's, or the page header's «today»."""
     h1 = page.soup.find("h1")
     region = _article_region(page, h1)
     if region is None:
         return None
+    local_today = page.now.astimezone(page.tz).date()
+    near = h1.parent if h1 is not None and h1.parent is not None else region
+    offsets: dict[int, int] = {}
+    position = 0
+    for string in region.find_all(string=True):
+        offsets[id(string)] = position
+        position += len(string)
+
+    def where(tag: Tag) -> int | None:
+        first = tag if isinstance(tag, NavigableString) else next(
+            iter(tag.find_all(string=True)), None)
+        return offsets.get(id(first)) if first is not None else None
+
+    anchor = where(h1) if h1 is not None else 0
+    anchor = anchor or 0
+    candidates: list[tuple[int, datetime]] = []
+
+    def consider(tag: Tag, value: datetime | None, penalty: int) -> None:
+        at = where(tag)
+        if value is None or at is None or not dates.plausible(value, page.now):
+            return
+        if value.date() == local_today and not _inside(tag, near):
+            return  # the header's «today», not the article's date
+        candidates.append((abs(at - anchor) + penalty, value))
+
     for time_tag in region.find_all("time"):
-        if _in_noise(time_tag, region):
-            continue
-        value = dates.parse_iso(str(time_tag.get("datetime") or ""), page.tz) or \
-            dates.parse_text(time_tag.get_text(" "), page.tz, page.now)
-        if value and dates.plausible(value, page.now):
-            return value
-    dated = [t for t in region.find_all(class_=re.compile(r"date|time|publish|meta|info", re.I))
-             if not _in_noise(t, region)]
-    for tag in dated:
-        value = dates.parse_text(squash(tag.get_text(" ")), page.tz, page.now)
-        if value:
-            return value
-    texts = [s for s in region.find_all(string=True) if not _in_noise(s.parent, region)
-             and s.parent.name not in ("script", "style")]
-    return dates.parse_text(squash(" ".join(texts)), page.tz, page.now)
+        if not _in_noise(time_tag, region):
+            consider(time_tag, dates.parse_iso(str(time_tag.get("datetime") or ""), page.tz)
+                     or dates.parse_text(time_tag.get_text(" "), page.tz, page.now), 0)
+    for tag in region.find_all(class_=re.compile(r"date|time|publish|meta|info", re.I)):
+        if not _in_noise(tag, region) and len(tag.get_text()) < 200:
+            consider(tag, dates.parse_text(squash(tag.get_text(" ")), page.tz, page.now), 100)
+    if not candidates:
+        for string in region.find_all(string=True):
+            parent = string.parent
+            if parent is None or parent.name in ("script", "style") or _in_noise(parent, region):
+                continue
+            text = squash(string)
+            if len(text) >= 6 and any(ch.isdigit() for ch in text):
+                consider(string, dates.parse_text(text, page.tz, page.now), 300)
+    return min(candidates, key=lambda pair: pair[0])[1] if candidates else None
+
+
+def _inside(tag: Tag | NavigableString, scope: Tag) -> bool:
+    return any(parent is scope for parent in tag.parents)
 
 
 def _article_region(page: Page, h1: Tag | None) -> Tag | None:
@@ -377,7 +556,7 @@ def _in_noise(tag: Tag, region: Tag) -> bool:
         if not isinstance(parent, Tag):
             continue
         classes = " ".join(parent.get("class", [])) + " " + str(parent.get("id", ""))
-        if re.search(r"comment|teaser|related|recommend|more-news|sidebar|widget|"
+        if re.search(r"comment|teaser|related|recommend|more-news|sidebar|"
                      r"next-article|infinite|header", classes, re.I) \
                 or parent.name in ("aside", "nav", "footer") \
                 or (parent.name == "article" and parent is not region
@@ -387,33 +566,37 @@ def _in_noise(tag: Tag, region: Tag) -> bool:
 
 
 def _author(page: Page, selectors: dict[str, str]) -> str | None:
+    """Layers: selector, JSON-LD, microdata, meta, an `itemprop=author` or `rel=author`
+    anywhere in the article, then an author/byline element or «Автор: …» text."""
     chosen = _select_text(page, selectors.get("author"))
     if chosen:
         return _byline_name(chosen)
     author = page.ld.get("author")
     for item in author if isinstance(author, list) else [author]:
         if isinstance(item, dict) and "organization" not in _ld_types(item):
-            name = _ld_text(item.get("name"))
+            name = _clean_author(_ld_text(item.get("name")))
             if name:
                 return name
-        elif isinstance(item, str) and squash(item):
-            return squash(item)
+        elif isinstance(item, str) and _clean_author(item):
+            return _clean_author(item)
     micro = _micro_prop(page, "author")
-    if micro is not None:
+    region = _article_region(page, page.soup.find("h1"))
+    if micro is None and region is not None:
+        micro = region.find(itemprop="author") or region.find("a", rel="author")
+    if micro is not None and "organization" not in str(micro.get("itemtype", "")).lower():
         name_tag = micro.find(itemprop="name")
-        if "organization" not in str(micro.get("itemtype", "")).lower():
-            name = squash(_prop_value(name_tag) if name_tag else micro.get_text(" "))
-            if name:
-                return _byline_name(name)
+        name = _clean_author(_byline_name(squash(
+            _prop_value(name_tag) if name_tag else micro.get("content") or micro.get_text(" "))))
+        if name and squash(name).lower() != _site_name(page):
+            return name
     meta = page.meta.get("author") or page.meta.get("article:author")
     if meta and not meta.startswith("http") and squash(meta).lower() != _site_name(page):
-        return meta  # a site name given as author is the organization, not a person
-    region = _article_region(page, page.soup.find("h1"))
+        return _clean_author(meta)  # a site name given as author is the organization
     if region is not None:
         for tag in region.find_all(class_=re.compile(r"author|byline", re.I)):
-            name = squash(tag.get_text(" "))
+            name = _clean_author(_byline_name(squash(tag.get_text(" "))))
             if name and len(name) <= 80:
-                return _byline_name(name)
+                return name
         for string in region.find_all(string=_BYLINE):
             match = _BYLINE.match(squash(string))
             if match:
@@ -421,20 +604,41 @@ def _author(page: Page, selectors: dict[str, str]) -> str | None:
     return None
 
 
+def _clean_author(name: str | None) -> str | None:
+    """A person's name as a byline gives it: no «Автор:», no e-mail, no trailing credits."""
+    name = squash(name)
+    if not name:
+        return None
+    name = re.sub(r"^[\w.+-]+@[\w.-]+\s*\((.+)\)$", r"\1", name)  # RSS: mail (Name)
+    if "@" in name and " " not in name:
+        return None
+    name = re.sub(r"^(?:автор|текст|by)\s*[:—-]?\s+", "", name, flags=re.IGNORECASE)
+    name = re.split(r"\s+[·|]\s+|\s*(?:,\s*)?фото\b", name, maxsplit=1,
+                    flags=re.IGNORECASE)[0]
+    return name.strip(" ,;.") or None
+
+
 def _byline_name(text: str) -> str:
     match = _BYLINE.match(text)
     return match.group(1).strip() if match else text
 
 
+_NAME = r"(?:[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?|[А-ЯЁ]\.(?:\s?[А-ЯЁ]\.)?)"
+_SIGNATURE = re.compile(
+    rf"^(?P<name>{_NAME}(?:\s+{_NAME}){{1,2}})"
+    r"(?:\s*(?:,|—|-)\s*(?:«[^»]{2,40}»|\"[^\"]{2,40}\"|(?:специально\s+для|фото|корр"
+    r"|корреспондент|обозреватель|редакция|наш)[^.!?]{0,40}))?\.?$")
+
+
 def _signature(paragraph: str) -> str | None:
-    """A last paragraph that is only a name («Ирина Петрова») is the author's signature."""
+    """A last paragraph that is only a name («Ирина Петрова», «Елена Смирнова, «Районные
+    вести»») is the author's signature."""
     match = _BYLINE.match(paragraph)
     if match:
         return match.group(1).strip()
-    words = paragraph.split()
-    if 2 <= len(words) <= 3 and all(re.fullmatch(r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?|[А-ЯЁ]\.",
-                                                 w) for w in words):
-        return paragraph
+    match = _SIGNATURE.match(paragraph)
+    if match and len(match.group("name").split()) <= 3:
+        return match.group("name")
     return None
 
 
@@ -450,7 +654,9 @@ def _section(page: Page, selectors: dict[str, str]) -> str | None:
         return squash(_prop_value(micro))
     if page.meta.get("article:section"):
         return page.meta["article:section"]
-    category = page.soup.select_one("a[rel~=category], .cat-links a, .article__rubric")
+    category = page.soup.select_one(
+        "a[rel~=category], .cat-links a, .article__rubric, a.rubric, .rubric a, "
+        "a[class*=rubric], a[class*=category-link], .post-category a")
     if category is not None and squash(category.get_text(" ")):
         return squash(category.get_text(" "))
     crumbs = page.soup.select("nav.breadcrumb a, .breadcrumb a, .breadcrumbs a, "
@@ -561,27 +767,97 @@ def _container(page: Page, selectors: dict[str, str]) -> Tag | None:
     return _densest(page.soup)
 
 
+_TEXT_BLOCKS = ("p", "div", "td", "li", "dd", "blockquote", "section", "article", "span",
+                "font", "center", "h1", "h2", "h3", "h4", "h5", "h6", "header", "footer")
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_TRANSPARENT = ("tr", "tbody", "thead", "tfoot")  # a table's rows are one container's lines
+
+
 def _densest(soup: BeautifulSoup) -> Tag | None:
-    """The element whose own paragraphs hold the most non-link text (a small readability)."""
+    """The element holding the article's text blocks: a small readability.
+
+    A text block is an element's own text of 40+ characters (a <p>, a <div> or a table cell
+    holding text, text between <br>s), scored by its non-link length; it scores its parent
+    fully and the grandparent by half.  From the best element we widen to an ancestor
+    while that adds text blocks of plain prose (page builders put each paragraph in a
+    widget of its own), and stop where the added text is mostly links (teasers, menus)."""
     scores: dict[int, tuple[float, Tag]] = {}
-    for p in soup.find_all(["p", "br"]):
-        parent = p.parent
-        if parent is None or _noise_class(parent):
+    blocks: list[tuple[Tag, float, float]] = []  # (block, prose length, link length)
+    seen: set[int] = set()
+    for string in soup.find_all(string=True):
+        block = _block_of(string)  # inline markup (a, b, strong, em…) belongs to its block
+        if block is None or block.name == "body" or id(block) in seen:
             continue
-        text = squash(p.get_text(" ")) if p.name == "p" else squash(
-            p.previous_sibling if isinstance(p.previous_sibling, str) else "")
-        if len(text) < 40:
+        seen.add(id(block))
+        own = [s for s in block.find_all(string=True, recursive=True)
+               if _block_of(s) is block and s.parent.name not in ("script", "style")]
+        text = squash(" ".join(own))
+        if len(text) < 40 or block.name in _HEADINGS:
             continue
-        links = sum(len(a.get_text()) for a in p.find_all("a")) if p.name == "p" else 0
-        score = len(text) - 2 * links
-        for weight, node in ((1.0, parent), (0.5, parent.parent)):
+        links = sum(len(squash(s)) for s in own if s.find_parent("a") is not None
+                    and _inside(s.find_parent("a"), block))
+        blocks.append((block, len(text), links))
+    for block, length, links in blocks:
+        parent = _container_of(block)
+        if parent is None or _noise_class(parent) or _noise_class(block):
+            continue
+        score = length - 2 * links
+        if score <= 0:
+            continue
+        for weight, node in ((1.0, parent), (0.5, _container_of(parent))):
             if node is None:
                 continue
             previous = scores.get(id(node), (0.0, node))[0]
             scores[id(node)] = (previous + weight * score, node)
     if not scores:
         return None
-    return max(scores.values(), key=lambda pair: pair[0])[1]
+    best = max(scores.values(), key=lambda pair: pair[0])[1]
+    return _widen(best, blocks)
+
+
+def _block_of(string: NavigableString) -> Tag | None:
+    block = string.parent
+    while block is not None and block.name not in _TEXT_BLOCKS and block.name != "body":
+        block = block.parent
+    return block
+
+
+def _container_of(tag: Tag) -> Tag | None:
+    parent = tag.parent
+    while parent is not None and parent.name in _TRANSPARENT:
+        parent = parent.parent
+    return parent if isinstance(parent, Tag) and parent.name not in ("[document]", "html") \
+        else None
+
+
+def _widen(best: Tag, blocks: list[tuple[Tag, float, float]]) -> Tag:
+    def prose(node: Tag) -> tuple[float, float]:
+        inside = [(n, ln) for b, n, ln in blocks if _inside(b, node) and not _noise_class(b)]
+        return sum(n for n, _ in inside), sum(ln for _, ln in inside)
+
+    current, (text, links) = best, prose(best)
+    node = best
+    for _ in range(6):
+        node = node.parent
+        if not isinstance(node, Tag) or node.name in ("body", "html", "[document]") \
+                or _noise_class(node):
+            break
+        if len(node.find_all("h1")) > max(1, len(current.find_all("h1"))):
+            break  # a second article (infinite scroll) begins here
+        wider_text, wider_links = prose(node)
+        added, added_links = wider_text - text, wider_links - links
+        if added_links > 0.3 * max(added, 1) and added_links > 80:
+            break  # teasers or a menu begin here
+        if added >= 0.15 * text:
+            current, text, links = node, wider_text, wider_links
+        # else a wrapper that adds nothing of substance: look one level further up
+    return current
+
+
+def _prose(tag: Tag) -> bool:
+    """Holds a paragraph of running text (not a date line, a caption or a link list)."""
+    text = squash(tag.get_text(" "))
+    return len(text) >= 100 and _link_ratio(tag) < 0.2 and text.count(" ") >= 12
 
 
 def _link_ratio(container: Tag) -> float:
@@ -614,7 +890,8 @@ def _paragraphs(container: Tag, selectors: dict[str, str]) -> list[str]:
         if tag.decomposed or tag is root:
             continue
         classes = " ".join(tag.get("class", [])) + " " + str(tag.get("id", ""))
-        boilerplate_class = tag.name != "p" and _BOILERPLATE.search(classes)
+        boilerplate_class = tag.name != "p" and (_BOILERPLATE.search(classes) or (
+            _WEAK_BOILERPLATE.search(classes) and not _prose(tag)))
         boilerplate_text = tag.name in ("div", "p", "section", "strong", "b", "span") \
             and _BOILERPLATE_TEXT.match(tag.get_text(" ")) and len(tag.get_text()) < 600
         if boilerplate_class or boilerplate_text:

@@ -34,6 +34,7 @@ class CrawlReport:
     pages: Counter[str] = field(default_factory=Counter)
     skipped_known: int = 0
     not_articles: int = 0
+    partial: int = 0
     off_topic: int = 0
     errors: dict[str, list[str]] = field(default_factory=dict)
     new_ids: list[str] = field(default_factory=list)
@@ -183,6 +184,7 @@ def _crawl(config: Config, sources: list[Source], data_dir: DataDir, *,
         pages=spider.pages,
         skipped_known=int(stats.get("newsmon/skipped_known", 0)),
         not_articles=int(stats.get("newsmon/not_article", 0)),
+        partial=int(stats.get("newsmon/partial", 0)),
         off_topic=int(stats.get("newsmon/off_topic", 0)),
         errors={slug: list(messages) for slug, messages in spider.problems.items()},
         new_ids=pipeline.new_ids if pipeline else [],

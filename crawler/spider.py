@@ -24,8 +24,9 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from crawler import dates
 from crawler.article import normalize_url
-from crawler.clean import MIN_BODY_CHARS, NotArticle, clean, fragment_text
+from crawler.clean import Hints, NotArticle, clean
 from crawler.config import Source
 from crawler.discover import feed_items, listing_links, looks_like_article, sitemap_entries
 from crawler.topic import classify
@@ -61,9 +62,9 @@ class NewsSpider(scrapy.Spider):
         self.archive.close()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        for slug, url, feed_text in self.archive.frontier(self.sources):
-            for request in self._article(url, self.sources[slug], feed_text, check=None,
-                                         resumed=True):
+        for slug, url, hints in self.archive.frontier(self.sources):
+            for request in self._article(url, self.sources[slug], Hints.from_json(hints),
+                                         check=None, resumed=True):
                 yield request
         for source in self.sources.values():
             for url in source.feeds:
@@ -103,20 +104,24 @@ class NewsSpider(scrapy.Spider):
             url = response.request.url
             self.new_validators[url] = (etag.decode("latin-1") if etag else None,
                                         modified.decode("latin-1") if modified else None)
-        items = feed_items(response.body)
+        items = feed_items(response.body, dates.zone(source.timezone))
         if not items:
             self._problem(source, f"feed has no items: {response.url}", error=False)
         for item in items:
-            yield from self._article(item.url, source, feed_text=item.full_text, check=None)
+            yield from self._article(item.url, source, item.hints, check=None)
 
     def parse_sitemap(self, response: Response, source: Source) -> Iterator[scrapy.Request]:
         self.pages[source.slug] += 1
-        kind, locations = sitemap_entries(response.body)
-        for url in locations:
+        kind, entries = sitemap_entries(response.body, dates.zone(source.timezone))
+        for entry in entries:
             if kind == "sitemapindex":
-                yield self._request(url, source, self.parse_sitemap, priority=5)
+                yield self._request(entry.url, source, self.parse_sitemap, priority=5)
             else:
-                yield from self._article(url, source, check="lenient")
+                # a news sitemap's entries, or URLs that look like articles, are listed
+                # articles: kept (partial if need be) rather than lost
+                listed = entry.hints.listed or looks_like_article(entry.url, source)
+                yield from self._article(entry.url, source, replace(entry.hints, listed=listed),
+                                         check="lenient")
 
     def parse_listing(self, response: Response, source: Source,
                       page: int) -> Iterator[scrapy.Request]:
@@ -126,7 +131,8 @@ class NewsSpider(scrapy.Spider):
         links, next_url = listing_links(response.text, response.url, source)
         fresh = [u for u in links if normalize_url(u) not in self.known]
         for url in links:
-            yield from self._article(url, source)
+            # a link the source's own article_url pattern names is an article for sure
+            yield from self._article(url, source, Hints(listed=bool(source.is_article_url(url))))
         depth = self.backfill or source.max_pages
         if links and not fresh and not self.backfill:
             log.info("%s: listing page %d holds only archived articles; not paging further",
@@ -135,7 +141,7 @@ class NewsSpider(scrapy.Spider):
         if next_url and page < depth:
             yield self._request(next_url, source, self.parse_listing, page=page + 1)
 
-    def _article(self, url: str, source: Source, feed_text: str | None = None,
+    def _article(self, url: str, source: Source, hints: Hints | None = None,
                  check: str | None = "strict", resumed: bool = False
                  ) -> Iterator[scrapy.Request]:
         """Request an article page once; `check` is how hard its URL must look like one
@@ -156,42 +162,46 @@ class NewsSpider(scrapy.Spider):
         if self.max_articles is not None and self.requested >= self.max_articles:
             return
         self.requested += 1
+        hints = hints or Hints()
         if not resumed:
-            self.archive.frontier_add(source.slug, url, feed_text)
+            self.archive.frontier_add(source.slug, url, hints.to_json())
         # dont_filter: `seen` already dedupes, and Scrapy's filter would silently swallow a
         # redirect loop that must be reported as an error
         yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
                              headers=source.headers or None, dont_filter=True,
-                             cb_kwargs={"source": source, "feed_text": feed_text},
+                             cb_kwargs={"source": source, "hints": hints},
                              meta={"newsmon_source": source.slug, "newsmon_article": url,
                                    "download_timeout": source.timeout})
 
     # --- articles ---------------------------------------------------------------------------
 
     def parse_article(self, response: Response, source: Source,
-                      feed_text: str | None) -> Iterator[dict[str, Any]]:
+                      hints: Hints) -> Iterator[dict[str, Any]]:
         self.pages[source.slug] += 1
         fetched = datetime.now(UTC).replace(microsecond=0)
         content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
         try:
             article = clean(response.body, response.url, source, fetched=fetched,
-                            content_type=content_type)
+                            content_type=content_type, hints=hints)
         except NotArticle as exc:
+            # recorded with its reason: `newsmon rejected` lists it, `status` counts it
             self.crawler.stats.inc_value("newsmon/not_article")
             log.info("not an article: %s (%s)", response.url, exc)
-            self.archive.frontier_done(response.meta["newsmon_article"], skipped=str(exc))
+            self.archive.frontier_done(response.meta["newsmon_article"], skipped=str(exc),
+                                       kind="rejected", source=source.slug)
             return
-        if feed_text:
-            text = fragment_text(feed_text)
-            if len(text) >= MIN_BODY_CHARS:
-                article = replace(article, body=text)
+        if article.partial:
+            self.crawler.stats.inc_value("newsmon/partial")
+            log.warning("%s: text not found, archived from the feed (partial): %s",
+                        source.slug, response.url)
         if source.topic == "education":
             verdict = classify(article, self.lexicon)
             if not verdict.keep:
                 self.crawler.stats.inc_value("newsmon/off_topic")
                 log.info("off topic (score %s): %s", verdict.score, response.url)
                 self.archive.frontier_done(response.meta["newsmon_article"],
-                                           skipped=f"off topic (score {verdict.score})")
+                                           skipped=f"off topic (score {verdict.score})",
+                                           kind="off-topic", source=source.slug)
                 return
             article = replace(article, matched=verdict.matched)
         if self.since and article.published and article.published.date() < self.since:
@@ -216,13 +226,15 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("newsmon/ignored")
             log.info("%s: not fetched (%s): %s", source.slug, message, request.url)
             if article_url:
-                self.archive.frontier_done(article_url, skipped=message)
+                self.archive.frontier_done(article_url, skipped=message, kind="ignored",
+                                           source=source.slug)
             return
         if response is not None and response.status in (404, 410):
             # candidate feeds that do not exist and dead links: logged once, not an error
             self._problem(source, f"{response.status} for {request.url} (skipped)", error=False)
             if article_url:
-                self.archive.frontier_done(article_url, skipped=f"HTTP {response.status}")
+                self.archive.frontier_done(article_url, skipped=f"HTTP {response.status}",
+                                           kind="http", source=source.slug)
             return
         what = f"HTTP {response.status}" if response is not None else \
             f"{failure.type.__name__}: {message}" if message else failure.type.__name__

@@ -34,7 +34,9 @@ CREATE TABLE IF NOT EXISTS articles (
     fetched TEXT,
     html BLOB,
     indexed INTEGER NOT NULL DEFAULT 0,  -- 1 once the index holds this version
-    matched TEXT NOT NULL DEFAULT '[]'   -- why the topic filter kept it
+    matched TEXT NOT NULL DEFAULT '[]',  -- why the topic filter kept it
+    partial INTEGER NOT NULL DEFAULT 0,  -- 1: text from the feed/sitemap, the page defeated us
+    hints TEXT                           -- what discovery said of the page (JSON), for reclean
 );
 CREATE INDEX IF NOT EXISTS articles_source ON articles(source);
 CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
@@ -47,15 +49,19 @@ CREATE TABLE IF NOT EXISTS urls (
 CREATE TABLE IF NOT EXISTS frontier (
     url TEXT PRIMARY KEY,
     source TEXT NOT NULL,
-    feed_text TEXT,
-    discovered TEXT NOT NULL
+    feed_text TEXT,         -- older newsmon: the feed's full text; now inside hints
+    discovered TEXT NOT NULL,
+    hints TEXT              -- what the feed or sitemap said of the page (JSON)
 );
 -- URLs found not to be articles (listings, soft 404s, dead or forbidden links): not
--- fetched again until they are SKIP_DAYS old
+-- fetched again until they are SKIP_DAYS old.  kind: rejected (by the cleaner),
+-- off-topic, http (404/410), ignored (robots.txt, off-site)
 CREATE TABLE IF NOT EXISTS skipped (
     url TEXT PRIMARY KEY,
     reason TEXT NOT NULL,
-    seen TEXT NOT NULL
+    seen TEXT NOT NULL,
+    source TEXT,
+    kind TEXT
 );
 -- ETag / Last-Modified of feeds, for conditional requests
 CREATE TABLE IF NOT EXISTS validators (
@@ -98,9 +104,17 @@ CREATE TABLE IF NOT EXISTS watch_hits (
 SKIP_DAYS = 30
 # what makes a refetched article "updated" rather than "unchanged"
 _COMPARED = ("title", "lead", "body", "published", "modified", "author", "section", "tags",
-             "matched")
+             "matched", "partial")
 _COLUMNS = ("id", "url", "source", "title", "lead", "body", "published", "modified", "author",
-            "section", "tags", "language", "fetched", "matched")
+            "section", "tags", "language", "fetched", "matched", "partial")
+# columns added after the first release, with what an older archive's rows get
+_ADDED = {
+    "articles": (("indexed", "INTEGER NOT NULL DEFAULT 0"),
+                 ("matched", "TEXT NOT NULL DEFAULT '[]'"),
+                 ("partial", "INTEGER NOT NULL DEFAULT 0"), ("hints", "TEXT")),
+    "frontier": (("hints", "TEXT"),),
+    "skipped": (("source", "TEXT"), ("kind", "TEXT")),
+}
 
 
 class Archive:
@@ -112,11 +126,11 @@ class Archive:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
-        columns = {row[1] for row in self.db.execute("PRAGMA table_info(articles)")}
-        for name, kind in (("indexed", "INTEGER NOT NULL DEFAULT 0"),
-                           ("matched", "TEXT NOT NULL DEFAULT '[]'")):
-            if name not in columns:  # archives made before the column existed
-                self.db.execute(f"ALTER TABLE articles ADD COLUMN {name} {kind}")
+        for table, added in _ADDED.items():
+            columns = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+            for name, kind in added:
+                if name not in columns:  # archives made before the column existed
+                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
         self.db.execute("CREATE INDEX IF NOT EXISTS articles_unindexed ON articles(indexed) "
                         "WHERE indexed = 0")
 
@@ -163,6 +177,10 @@ class Archive:
             )
         for url in {article.url, *fetched_urls}:
             self.db.execute("INSERT OR IGNORE INTO urls (url, article_id) VALUES (?, ?)",
+                            (normalize_url(url), article.id))
+            # what discovery said of the page stays with the article, for `newsmon reclean`
+            self.db.execute("UPDATE articles SET hints = COALESCE((SELECT hints FROM frontier "
+                            "WHERE url = ? AND hints IS NOT NULL), hints) WHERE id = ?",
                             (normalize_url(url), article.id))
             self.db.execute("DELETE FROM frontier WHERE url = ?", (normalize_url(url),))
         return state
@@ -259,23 +277,86 @@ class Archive:
 
     # --- frontier and validators (used by the crawler) ---------------------------------------
 
-    def frontier_add(self, source: str, url: str, feed_text: str | None = None) -> None:
-        self.db.execute("INSERT OR IGNORE INTO frontier (url, source, feed_text, discovered) "
-                        "VALUES (?, ?, ?, ?)", (normalize_url(url), source, feed_text, _now()))
+    def frontier_add(self, source: str, url: str, hints: dict | None = None) -> None:
+        self.db.execute("INSERT OR IGNORE INTO frontier (url, source, hints, discovered) "
+                        "VALUES (?, ?, ?, ?)",
+                        (normalize_url(url), source,
+                         json.dumps(hints, ensure_ascii=False) if hints else None, _now()))
 
-    def frontier_done(self, url: str, skipped: str | None = None) -> None:
+    def frontier_done(self, url: str, skipped: str | None = None, kind: str | None = None,
+                      source: str | None = None) -> None:
         """The URL was dealt with; `skipped` says why it is not an article, if it is not."""
+        key = normalize_url(url)
         with self.db:
-            self.db.execute("DELETE FROM frontier WHERE url = ?", (normalize_url(url),))
             if skipped:
-                self.db.execute("INSERT OR REPLACE INTO skipped VALUES (?, ?, ?)",
-                                (normalize_url(url), skipped, _now()))
+                self.db.execute(
+                    "INSERT OR REPLACE INTO skipped (url, reason, seen, source, kind) "
+                    "VALUES (?, ?, ?, COALESCE(?, (SELECT source FROM frontier WHERE url = ?)),"
+                    " ?)", (key, skipped, _now(), source, key, kind))
+            self.db.execute("DELETE FROM frontier WHERE url = ?", (key,))
 
-    def frontier(self, sources: Iterable[str]) -> list[tuple[str, str, str | None]]:
+    def frontier(self, sources: Iterable[str]) -> list[tuple[str, str, dict]]:
+        """(source, url, hints) of URLs discovered but not yet dealt with."""
         names = list(sources)
-        return self.db.execute(
-            f"SELECT source, url, feed_text FROM frontier WHERE source IN "
+        rows = self.db.execute(
+            f"SELECT source, url, hints, feed_text FROM frontier WHERE source IN "
             f"({', '.join('?' * len(names))}) ORDER BY discovered", names).fetchall()
+        return [(source, url, _hints(hints, feed_text)) for source, url, hints, feed_text in rows]
+
+    def rejected(self, sources: Iterable[str] | None = None,
+                 limit: int = 1000) -> list[dict[str, str]]:
+        """Pages the cleaner refused, newest first: what a user checks for lost articles."""
+        names = list(sources or [])
+        where = f"AND source IN ({', '.join('?' * len(names))})" if names else ""
+        cursor = self.db.execute(
+            f"SELECT seen, source, url, reason FROM skipped WHERE kind = 'rejected' {where} "
+            "ORDER BY seen DESC, url LIMIT ?", [*names, limit])
+        return [dict(zip(("seen", "source", "url", "reason"), row, strict=True))
+                for row in cursor]
+
+    def problem_counts(self) -> dict[str, dict[str, int]]:
+        """Per source: partial articles archived, pages the cleaner rejected."""
+        counts: dict[str, dict[str, int]] = {}
+        for source, n in self.db.execute(
+                "SELECT COALESCE(source, ''), COUNT(*) FROM articles WHERE partial = 1 "
+                "GROUP BY 1"):
+            counts.setdefault(source, {"partial": 0, "rejected": 0})["partial"] = n
+        for source, n in self.db.execute(
+                "SELECT COALESCE(source, ''), COUNT(*) FROM skipped WHERE kind = 'rejected' "
+                "GROUP BY 1"):
+            counts.setdefault(source, {"partial": 0, "rejected": 0})["rejected"] = n
+        return counts
+
+    def hints(self, key: str) -> dict:
+        row = self.db.execute("SELECT hints FROM articles WHERE id = ?", (key,)).fetchone()
+        return _hints(row[0] if row else None)
+
+    def reclean_candidates(self, sources: Iterable[str] | None = None,
+                           since: str | None = None, partial: bool = False,
+                           batch: int = 200) -> Iterator[tuple[Article, bytes, dict]]:
+        """Archived articles with their raw HTML and hints, in batches (memory stays flat)."""
+        names = list(sources or [])
+        where = ["html IS NOT NULL"]
+        args: list[object] = []
+        if names:
+            where.append(f"source IN ({', '.join('?' * len(names))})")
+            args += names
+        if since:
+            where.append("COALESCE(published, fetched) >= ?")
+            args.append(since)
+        if partial:
+            where.append("partial = 1")
+        last = ""
+        while True:
+            rows = self.db.execute(
+                f"SELECT {', '.join(_COLUMNS)}, html, hints FROM articles "
+                f"WHERE {' AND '.join(where)} AND id > ? ORDER BY id LIMIT ?",
+                [*args, last, batch]).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield _article(row[:len(_COLUMNS)]), zlib.decompress(row[-2]), _hints(row[-1])
+            last = rows[-1][0]
 
     def validators(self) -> dict[str, tuple[str | None, str | None]]:
         return {url: (etag, modified) for url, etag, modified in
@@ -340,10 +421,23 @@ def _now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
+def _hints(raw: str | None, feed_text: str | None = None) -> dict:
+    try:
+        data = json.loads(raw) if raw else {}
+    except ValueError:
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    if feed_text and "full_text" not in data:  # a frontier row written by an older newsmon
+        data = {**data, "full_text": feed_text, "listed": True}
+    return data
+
+
 def _row(article: Article) -> dict[str, object]:
     data = article.to_json()
     data["tags"] = json.dumps(list(article.tags), ensure_ascii=False)
     data["matched"] = json.dumps(list(article.matched), ensure_ascii=False)
+    data["partial"] = int(article.partial)
     return data
 
 
@@ -351,6 +445,7 @@ def _article(row: tuple) -> Article:
     data = dict(zip(_COLUMNS, row, strict=True))
     tags = tuple(json.loads(data.pop("tags") or "[]"))
     data["matched"] = tuple(json.loads(data["matched"] or "[]"))
+    data["partial"] = bool(data["partial"])
     for key in ("published", "modified", "fetched"):
         data[key] = datetime.fromisoformat(data[key]) if data[key] else None
     return Article(tags=tags, **data)

@@ -109,6 +109,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="archive and index articles from a JSON lines file")
     p.add_argument("file", type=Path, metavar="FILE.jsonl")
 
+    p = sub.add_parser("reclean", help="run the current cleaner again on the archived pages "
+                                       "and update the articles that come out better")
+    p.add_argument("slugs", nargs="*", metavar="SOURCE", help="only these sources")
+    p.add_argument("--since", metavar="D", help="only articles published on or after D")
+    p.add_argument("--partial", action="store_true",
+                   help="only articles archived partial (the page's text was not found)")
+
+    p = sub.add_parser("rejected", help="pages the cleaner refused, with the reason")
+    p.add_argument("slugs", nargs="*", metavar="SOURCE", help="only these sources")
+    p.add_argument("--limit", type=int, default=100, help="rows to show (default 100)")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+
     sub.add_parser("reindex", help="rebuild the search index from the archive")
     sub.add_parser("compact", help="merge the index's segments into one (after a big import: "
                                    "searches about twice as fast)")
@@ -240,8 +252,11 @@ def print_report(report: Any, sources: list[Any]) -> int:
     errors = report.all_errors
     print(f"crawled {sum(report.pages.values())} pages in {report.seconds:.1f} s: "
           f"{report.new} new, {report.updated} updated, {report.skipped_known} already "
-          f"archived, {report.not_articles} not articles, {report.off_topic} off topic, "
-          f"{len(errors)} errors")
+          f"archived, {report.partial} partial, {report.not_articles} not articles, "
+          f"{report.off_topic} off topic, {len(errors)} errors")
+    if report.partial or report.not_articles:
+        print("  partial: the page's text was not found, archived from its feed item; "
+              "`newsmon rejected` lists the pages refused")
     for message in errors[:10]:
         print(f"  error: {terminal_safe(message)}", file=sys.stderr)
     if len(errors) > 10:
@@ -478,6 +493,43 @@ def cmd_import(args: Any) -> int:
     return 0
 
 
+def cmd_reclean(args: Any) -> int:
+    from crawler.reclean import reclean
+
+    config = _config(args)
+    for slug in args.slugs:
+        config.select([slug])  # an unknown source is a usage error naming the known ones
+    since = parse_bound(args.since, date.today(), end=False).isoformat() if args.since else None
+    data_dir = _data_dir(args)
+    data_dir.open_archive().close()  # no archive yet: one clear line
+    counts = reclean(data_dir, config, args.slugs or None, since, args.partial)
+    print(f"re-cleaned {sum(counts.values())} articles: {counts['updated']} updated, "
+          f"{counts['unchanged']} unchanged, {counts['kept']} kept as archived (the current "
+          "cleaner did no better)")
+    return 0
+
+
+def cmd_rejected(args: Any) -> int:
+    _positive(args.limit, "--limit")
+    config = _config(args)
+    for slug in args.slugs:
+        config.select([slug])
+    data_dir = _data_dir(args)
+    rows = []
+    if data_dir.archive_path.exists():
+        with data_dir.open_archive() as archive:
+            rows = archive.rejected(args.slugs, args.limit)
+    if args.format == "json":
+        print(output.dumps(rows))
+        return 0
+    for row in rows:
+        print(f"{row['seen'][:16].replace('T', ' ')}  {row['source'] or '—':<12} "
+              f"{terminal_safe(row['url'])}\n{'':<30}{terminal_safe(row['reason'])}")
+    if not rows:
+        print("(no pages rejected)")
+    return 0
+
+
 def cmd_reindex(args: Any) -> int:
     data_dir = _data_dir(args)
     with data_dir.open_archive() as archive:
@@ -533,8 +585,9 @@ def cmd_status(args: Any) -> int:
             counts = archive.run_counts()
             totals = archive.stats()["by_source"]
             recent = {s: archive.runs(s, limit=STALE_RUNS) for s in config.sources}
+            problems = archive.problem_counts()
     else:
-        totals = {}
+        totals, problems = {}, {}
     for source in config.sources.values():
         run = latest.get(source.slug)
         last_run = None
@@ -549,8 +602,10 @@ def cmd_status(args: Any) -> int:
         history = recent.get(source.slug, [])
         stale = len(history) >= STALE_RUNS and all(
             r["articles_new"] == 0 and r["outcome"] != "running" for r in history)
+        found = problems.get(source.slug, {})
         rows.append({"source": source.slug, "runs": counts.get(source.slug, 0),
                      "articles": totals.get(source.slug, 0), "every": source.every,
+                     "partial": found.get("partial", 0), "rejected": found.get("rejected", 0),
                      "last_run": last_run, "next_run": next_run, "stale": stale})
     if args.format == "json":
         print(output.dumps(rows))
@@ -566,6 +621,9 @@ def cmd_status(args: Any) -> int:
               f"{state}; next {row['next_run'][:16].replace('T', ' ')}")
         if last and last["messages"]:
             print(f"{'':<14} {terminal_safe(str(last['messages'][0]))}")
+        if row["partial"] or row["rejected"]:
+            print(f"{'':<14} {row['partial']} partial (text not found, kept from the feed), "
+                  f"{row['rejected']} pages rejected (`newsmon rejected {row['source']}`)")
         if row["stale"]:
             print(f"{'':<14} warning: no new articles in the last {STALE_RUNS} runs — "
                   "check the site's layout, feeds and whether it blocks the crawler")
@@ -642,7 +700,7 @@ COMMANDS = {
     "sources": cmd_sources, "stats": cmd_stats, "export": cmd_export, "import": cmd_import,
     "reindex": cmd_reindex, "compact": cmd_compact, "demo": cmd_demo,
     "schedule": cmd_schedule, "status": cmd_status, "watch": cmd_watch, "digest": cmd_digest,
-    "check": cmd_check,
+    "check": cmd_check, "reclean": cmd_reclean, "rejected": cmd_rejected,
 }
 
 if __name__ == "__main__":

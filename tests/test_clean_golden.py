@@ -74,7 +74,10 @@ def test_golden_page(page: Path):
 
 
 def test_golden_set_covers_the_layouts():
-    assert len(pages()) >= 10
+    # the failure classes seen on real pages each have a page of their own
+    assert {"short-item", "div-paragraphs", "table-cells", "elementor", "microdata-dozen",
+            "date-above-headline", "date-after-body", "date-views", "author-itemprop-link",
+            "author-jsonld", "author-signature", "title-404"} <= {p.stem for p in pages()}
     assert all(p.with_suffix(".html").exists() or p.stem in FROM_SITE for p in pages())
     not_articles = [p for p in pages() if json.loads(p.read_text()).get("not_article")]
     assert {p.stem for p in not_articles} == {"listing-drupal", "soft-404"}

@@ -42,18 +42,67 @@ def test_atom_feed():
                                                  "https://example.org/news/2.html"]
 
 
+def test_feed_items_carry_their_metadata_as_hints():
+    rss = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:turbo="http://turbo.yandex.ru" xmlns:dc="http://purl.org/dc/elements/1.1/"
+ xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>x</title>
+<item><title>Школа № 5 &amp; лицей</title><link><![CDATA[https://a.ru/news?id=1&amp;p=2]]></link>
+<pubDate>Tue, 18 Mar 2025 13:40:00 +0300</pubDate><dc:creator>Анна Ершова</dc:creator>
+<description><![CDATA[<p>Коротко о <b>главном</b>.</p>]]></description>
+<turbo:content><![CDATA[<header><h1>Школа</h1></header><p>Полный текст.</p>]]>
+</turbo:content></item>
+<item><title>Двойное экранирование</title><link>https://a.ru/news?id=2&amp;amp;p=3</link>
+<author>ed@a.ru (Петр Сидоров)</author><pubDate>18.03.2025 13:40</pubDate>
+<content:encoded><![CDATA[<p>Текст из content:encoded.</p>]]></content:encoded></item>
+<item><title>Без зоны</title><link>https://a.ru/news?id=3</link>
+<pubDate>Tue, 18 Mar 2025 13:40:00</pubDate></item>
+</channel></rss>""".encode()
+    first, second, third = feed_items(rss)
+    assert first.url == "https://a.ru/news?id=1&p=2"  # not ?id=1=2
+    assert second.url == "https://a.ru/news?id=2&p=3"
+    assert first.hints.title == "Школа № 5 & лицей"
+    assert first.hints.published.isoformat() == "2025-03-18T13:40:00+03:00"
+    assert first.hints.author == "Анна Ершова"
+    assert first.hints.summary == "<p>Коротко о <b>главном</b>.</p>"
+    assert "Полный текст." in first.hints.full_text
+    assert second.hints.author == "Петр Сидоров"
+    assert "content:encoded" in second.hints.full_text
+    assert all(i.hints.listed for i in (first, second, third))
+    # a date written without a zone is in the source's zone (Volgograd by default)
+    assert third.hints.published.isoformat() == "2025-03-18T13:40:00+03:00"
+
+
+def test_news_sitemap_entries_are_listed_with_title_and_date():
+    body = """<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
+ xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
+<url><loc>https://a.ru/news/1/</loc><lastmod>2025-03-19</lastmod><news:news>
+<news:publication><news:name>A</news:name><news:language>ru</news:language></news:publication>
+<news:publication_date>2025-03-18T13:40:00+03:00</news:publication_date>
+<news:title>Заголовок из карты сайта</news:title></news:news></url>
+<url><loc>https://a.ru/about/</loc><lastmod>2024-01-01</lastmod></url>
+</urlset>""".encode()
+    kind, entries = sitemap_entries(body)
+    by_url = {e.url: e.hints for e in entries}
+    news = by_url["https://a.ru/news/1/"]
+    assert (kind, news.listed, news.title) == ("urlset", True, "Заголовок из карты сайта")
+    assert news.published.isoformat() == "2025-03-18T13:40:00+03:00"
+    assert not by_url["https://a.ru/about/"].listed
+    assert by_url["https://a.ru/about/"].lastmod.date().isoformat() == "2024-01-01"
+
+
 def test_broken_feed_has_no_items():
     assert feed_items(b"<html><body>502 Bad Gateway</body></html>") == []
     assert feed_items(b"\x00\x01\x02") == []
 
 
 def test_sitemap_index_and_gzipped_urlset():
-    kind, locations = sitemap_entries(served("sitemap_index.xml"))
+    kind, entries = sitemap_entries(served("sitemap_index.xml"))
     assert kind == "sitemapindex"
-    assert locations == [f"{BASE}/sitemap-news.xml"]
-    kind, locations = sitemap_entries(gzip.compress(served("sitemap-news.xml")))
+    assert [e.url for e in entries] == [f"{BASE}/sitemap-news.xml"]
+    kind, entries = sitemap_entries(gzip.compress(served("sitemap-news.xml")))
     assert kind == "urlset"
-    assert f"{BASE}/sport/rotor-domashniy-match-147580/" in locations
+    assert f"{BASE}/sport/rotor-domashniy-match-147580/" in [e.url for e in entries]
 
 
 def test_listing_links_and_next_page():

@@ -50,8 +50,12 @@ def test_finishes_in_bounded_time_with_exit_1_and_no_traceback(fault_crawl):
 
 def test_every_good_article_is_kept(fault_crawl):
     archived = archived_paths(fault_crawl["root"] / "data")
-    assert set(EXPECTED["archived"]) <= archived
+    assert set(EXPECTED["archived"] + EXPECTED["partial"]) <= archived
     assert not archived & set(EXPECTED["error"] + EXPECTED["skipped"])
+    db = sqlite3.connect(fault_crawl["root"] / "data" / "archive.sqlite")
+    partial = {"/" + url.split("/", 3)[3] for (url,) in db.execute(
+        "SELECT url FROM articles WHERE partial = 1")}
+    assert partial == set(EXPECTED["partial"])
 
 
 def test_every_failure_is_reported_and_recorded(fault_crawl):
