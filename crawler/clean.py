@@ -138,6 +138,9 @@ class Page:
     meta: dict[str, str]
     ld: dict[str, Any]
     micro: Tag | None
+    # class name → elements in page order, from one walk: CSS selectors over the whole
+    # page (soupsieve) were most of the cleaner's time on large real pages
+    classes: dict[str, list[Tag]]
 
 
 def decode(html: bytes | str, content_type: str | None = None) -> str:
@@ -170,7 +173,7 @@ def clean(html: bytes | str, url: str, source: Source | None = None, *,
         html = ""  # an image or an archive served as a page: no text to find in it
     soup = BeautifulSoup(decode(html, content_type), "lxml")
     page = Page(soup=soup, url=url, tz=tz, now=now, meta=_meta(soup), ld=_jsonld(soup, url),
-                micro=_microdata(soup, url))
+                micro=_microdata(soup, url), classes=_class_index(soup))
     selectors = source.selectors if source else {}
 
     title = _title(page, selectors)
@@ -261,6 +264,25 @@ def _date_line(paragraph: str, page: Page) -> bool:
 
 
 # --- structured data -------------------------------------------------------------------------
+
+def _class_index(soup: BeautifulSoup) -> dict[str, list[Tag]]:
+    index: dict[str, list[Tag]] = {}
+    for tag in soup.find_all(class_=True):
+        for name in tag.get("class", []):
+            index.setdefault(name, []).append(tag)
+    return index
+
+
+def _with_class(page: Page, *names: str, containing: str | None = None) -> list[Tag]:
+    """Elements having one of `names` (or a class containing `containing`), page order."""
+    found = [t for n in names for t in page.classes.get(n, [])]
+    if containing:
+        found += [t for n, tags in page.classes.items() if containing in n for t in tags]
+    seen: set[int] = set()
+    unique = [t for t in found if not (id(t) in seen or seen.add(id(t)))]
+    order = {id(t): i for i, t in enumerate(page.soup.find_all(True))} if len(unique) > 1 else {}
+    return sorted(unique, key=lambda t: order.get(id(t), 0))
+
 
 def _meta(soup: BeautifulSoup) -> dict[str, str]:
     found: dict[str, str] = {}
@@ -500,8 +522,7 @@ def _visible_date(page: Page) -> datetime | None:
         position += len(string)
 
     def where(tag: Tag) -> int | None:
-        first = tag if isinstance(tag, NavigableString) else next(
-            iter(tag.find_all(string=True)), None)
+        first = tag if isinstance(tag, NavigableString) else tag.find(string=True)
         return offsets.get(id(first)) if first is not None else None
 
     anchor = where(h1) if h1 is not None else 0
@@ -516,17 +537,19 @@ def _visible_date(page: Page) -> datetime | None:
             return  # the header's «today», not the article's date
         candidates.append((abs(at - anchor) + penalty, value))
 
+    first = region.find("article")
     for time_tag in region.find_all("time"):
-        if not _in_noise(time_tag, region):
+        if not _in_noise(time_tag, region, first):
             consider(time_tag, dates.parse_iso(str(time_tag.get("datetime") or ""), page.tz)
                      or dates.parse_text(time_tag.get_text(" "), page.tz, page.now), 0)
     for tag in region.find_all(class_=re.compile(r"date|time|publish|meta|info", re.I)):
-        if not _in_noise(tag, region) and len(tag.get_text()) < 200:
+        if len(tag.get_text()) < 200 and not _in_noise(tag, region, first):
             consider(tag, dates.parse_text(squash(tag.get_text(" ")), page.tz, page.now), 100)
     if not candidates:
         for string in region.find_all(string=True):
             parent = string.parent
-            if parent is None or parent.name in ("script", "style") or _in_noise(parent, region):
+            if parent is None or parent.name in ("script", "style") \
+                    or _in_noise(parent, region, first):
                 continue
             text = squash(string)
             if len(text) >= 6 and any(ch.isdigit() for ch in text):
@@ -548,20 +571,27 @@ def _article_region(page: Page, h1: Tag | None) -> Tag | None:
     return page.soup.find("article") or page.soup.body
 
 
-def _in_noise(tag: Tag, region: Tag) -> bool:
-    """Inside a teaser, a comment or a nested article (infinite scroll) within the region."""
+_NOISE = re.compile(r"comment|teaser|related|recommend|more-news|sidebar|next-article"
+                    r"|infinite|header", re.I)
+
+
+def _in_noise(tag: Tag, region: Tag, first_article: Tag | None = None) -> bool:
+    """Inside a teaser, a comment or a nested article (infinite scroll) within the region;
+    `first_article`, the region's first <article>, saves a search per call."""
     for parent in [tag, *tag.parents]:
         if parent is region or parent is None:
             return False
         if not isinstance(parent, Tag):
             continue
         classes = " ".join(parent.get("class", [])) + " " + str(parent.get("id", ""))
-        if re.search(r"comment|teaser|related|recommend|more-news|sidebar|"
-                     r"next-article|infinite|header", classes, re.I) \
-                or parent.name in ("aside", "nav", "footer") \
-                or (parent.name == "article" and parent is not region
-                    and region.find("article") is not parent):
+        if parent.name in ("aside", "nav", "footer") or (classes.strip() and
+                                                          _NOISE.search(classes)):
             return True
+        if parent.name == "article":
+            if first_article is None:
+                first_article = region.find("article")
+            if parent is not first_article:
+                return True
     return False
 
 
@@ -570,7 +600,7 @@ def _author(page: Page, selectors: dict[str, str]) -> str | None:
     anywhere in the article, then an author/byline element or «Автор: …» text."""
     chosen = _select_text(page, selectors.get("author"))
     if chosen:
-        return _byline_name(chosen)
+        return _clean_author(_byline_name(chosen))
     author = page.ld.get("author")
     for item in author if isinstance(author, list) else [author]:
         if isinstance(item, dict) and "organization" not in _ld_types(item):
@@ -604,6 +634,13 @@ def _author(page: Page, selectors: dict[str, str]) -> str | None:
     return None
 
 
+# what bylines hold that is not a person: a link, a site's name, an account
+_NOT_A_PERSON = re.compile(
+    r"^(?:/|https?:|www\.)|^[\w.-]+\.(?:ru|su|kz|by|ua|com|net|org|info|рф)$"
+    r"|^(?:гость|guest|admin|administrator|администратор|редакция|редактор|editor|staff"
+    r"|пресс-служба|unknown|anonymous|аноним)$", re.IGNORECASE)
+
+
 def _clean_author(name: str | None) -> str | None:
     """A person's name as a byline gives it: no «Автор:», no e-mail, no trailing credits."""
     name = squash(name)
@@ -611,6 +648,8 @@ def _clean_author(name: str | None) -> str | None:
         return None
     name = re.sub(r"^[\w.+-]+@[\w.-]+\s*\((.+)\)$", r"\1", name)  # RSS: mail (Name)
     if "@" in name and " " not in name:
+        return None
+    if _NOT_A_PERSON.search(name):
         return None
     name = re.sub(r"^(?:автор|текст|by)\s*[:—-]?\s+", "", name, flags=re.IGNORECASE)
     name = re.split(r"\s+[·|]\s+|\s*(?:,\s*)?фото\b", name, maxsplit=1,
@@ -654,13 +693,18 @@ def _section(page: Page, selectors: dict[str, str]) -> str | None:
         return squash(_prop_value(micro))
     if page.meta.get("article:section"):
         return page.meta["article:section"]
-    category = page.soup.select_one(
-        "a[rel~=category], .cat-links a, .article__rubric, a.rubric, .rubric a, "
-        "a[class*=rubric], a[class*=category-link], .post-category a")
+    category = page.soup.find("a", rel="category")
+    if category is None:
+        for tag in _with_class(page, "cat-links", "post-category", "category-link",
+                               containing="rubric"):
+            category = tag if tag.name == "a" or tag.find("a") is None else tag.find("a")
+            if squash(category.get_text(" ")):
+                break
     if category is not None and squash(category.get_text(" ")):
         return squash(category.get_text(" "))
-    crumbs = page.soup.select("nav.breadcrumb a, .breadcrumb a, .breadcrumbs a, "
-                              "[itemtype*=BreadcrumbList] [itemprop=name]")
+    crumbs = [a for t in _with_class(page, "breadcrumb", "breadcrumbs") for a in t.find_all("a")]
+    for trail in page.soup.find_all(itemtype=re.compile("BreadcrumbList")):
+        crumbs += trail.find_all(itemprop="name")
     names = [squash(c.get_text(" ")) for c in crumbs if squash(c.get_text(" "))]
     names = [n for n in names if n.lower() not in ("главная", "home", "новости")] or names
     return names[-1] if names else None
@@ -679,8 +723,10 @@ def _tags(page: Page, selectors: dict[str, str]) -> tuple[str, ...]:
         elif isinstance(keywords, list):
             found = [k for k in keywords if isinstance(k, str)]
     if not found:
-        found = [t.get_text(" ") for t in page.soup.select(
-            ".tags a, .article-tags a, .news-tags a, [rel=tag], .field-name-field-tags a")]
+        found = [a.get_text(" ") for t in _with_class(
+            page, "tags", "article-tags", "news-tags", "field-name-field-tags")
+            for a in t.find_all("a")] or [t.get_text(" ") for t in page.soup.find_all("a", rel=True)
+                if t.get("rel") == ["tag"]]  # not WordPress's rel="category tag"
     unique: list[str] = []
     for tag in (squash(t) for t in found):
         if tag and tag.lower() not in (u.lower() for u in unique):
@@ -698,7 +744,7 @@ def _lead(page: Page, selectors: dict[str, str]) -> str | None:
     if chosen:
         return chosen
     region = page.micro or page.soup
-    for tag in _by_priority(region, _LEAD_CLASSES):
+    for tag in _by_priority(region, _LEAD_CLASSES, page.classes if region is page.soup else None):
         if tag.name != "meta":
             text = squash(tag.get_text(" "))
             if 20 <= len(text) <= 1000:
@@ -706,18 +752,24 @@ def _lead(page: Page, selectors: dict[str, str]) -> str | None:
     return None
 
 
-def _by_priority(scope: Tag, selectors: tuple[str, ...]) -> Iterator[Tag]:
+def _by_priority(scope: Tag, selectors: tuple[str, ...],
+                 classes: dict[str, list[Tag]] | None = None) -> Iterator[Tag]:
     """The first element for each selector, in the selectors' order of preference.
 
-    Class selectors are answered from one walk over the tree instead of one walk each
-    (most of the cleaner's time went to repeated select_one calls)."""
+    Class selectors are answered from one walk over the tree (or the page's class index,
+    `classes`) instead of one walk each (repeated select_one calls were most of the time)."""
     first: dict[str, Tag] = {}
-    for tag in scope.find_all(class_=True):
-        for name in tag.get("class", []):
-            first.setdefault(name, tag)
+    if classes is not None:
+        first = {name: tags[0] for name, tags in classes.items()}
+    else:
+        for tag in scope.find_all(class_=True):
+            for name in tag.get("class", []):
+                first.setdefault(name, tag)
     for selector in selectors:
         if selector.startswith(".") and selector[1:].replace("-", "").replace("_", "").isalnum():
             tag = first.get(selector[1:])
+        elif selector.startswith("[itemprop="):
+            tag = scope.find(itemprop=selector[len("[itemprop="):-1])
         else:
             tag = scope.select_one(selector)
         if tag is not None:
@@ -761,7 +813,8 @@ def _container(page: Page, selectors: dict[str, str]) -> Tag | None:
     body = _micro_prop(page, "articleBody")
     if body is not None and len(body.get_text()) > MIN_BODY_CHARS:
         return body
-    for tag in _by_priority(page.micro or page.soup, _BODY_CLASSES):
+    for tag in _by_priority(page.micro or page.soup, _BODY_CLASSES,
+                            None if page.micro else page.classes):
         if len(tag.get_text()) > MIN_BODY_CHARS:
             return tag
     return _densest(page.soup)
@@ -780,26 +833,30 @@ def _densest(soup: BeautifulSoup) -> Tag | None:
     holding text, text between <br>s), scored by its non-link length; it scores its parent
     fully and the grandparent by half.  From the best element we widen to an ancestor
     while that adds text blocks of plain prose (page builders put each paragraph in a
-    widget of its own), and stop where the added text is mostly links (teasers, menus)."""
-    scores: dict[int, tuple[float, Tag]] = {}
-    blocks: list[tuple[Tag, float, float]] = []  # (block, prose length, link length)
-    seen: set[int] = set()
+    widget of its own), and stop where the added text is mostly links (teasers, menus).
+    One walk over the page's strings finds each string's block and whether a link holds
+    it (walking each block's own strings again was quadratic on large pages)."""
+    own: dict[int, list] = {}  # block id → [block, text length, link text length]
     for string in soup.find_all(string=True):
-        block = _block_of(string)  # inline markup (a, b, strong, em…) belongs to its block
-        if block is None or block.name == "body" or id(block) in seen:
+        node, linked = string.parent, False
+        if node is None or node.name in ("script", "style", "noscript", "template"):
             continue
-        seen.add(id(block))
-        own = [s for s in block.find_all(string=True, recursive=True)
-               if _block_of(s) is block and s.parent.name not in ("script", "style")]
-        text = squash(" ".join(own))
-        if len(text) < 40 or block.name in _HEADINGS:
+        while node is not None and node.name not in _TEXT_BLOCKS and node.name != "body":
+            linked = linked or node.name == "a"
+            node = node.parent
+        length = len(string.strip())
+        if node is None or node.name == "body" or not length:
             continue
-        links = sum(len(squash(s)) for s in own if s.find_parent("a") is not None
-                    and _inside(s.find_parent("a"), block))
-        blocks.append((block, len(text), links))
+        entry = own.setdefault(id(node), [node, 0, 0])
+        entry[1] += length + 1
+        entry[2] += length if linked else 0
+    noise: dict[int, bool] = {}
+    blocks = [(b, n, ln) for b, n, ln in own.values()
+              if n >= 40 and b.name not in _HEADINGS and not _noisy(b, noise)]
+    scores: dict[int, tuple[float, Tag]] = {}
     for block, length, links in blocks:
         parent = _container_of(block)
-        if parent is None or _noise_class(parent) or _noise_class(block):
+        if parent is None or _noisy(parent, noise):
             continue
         score = length - 2 * links
         if score <= 0:
@@ -812,14 +869,21 @@ def _densest(soup: BeautifulSoup) -> Tag | None:
     if not scores:
         return None
     best = max(scores.values(), key=lambda pair: pair[0])[1]
-    return _widen(best, blocks)
+    totals: dict[int, list[float]] = {}  # element id → [prose, links] of the blocks under it
+    for block, length, links in blocks:
+        for node in [block, *block.parents]:
+            entry = totals.setdefault(id(node), [0.0, 0.0])
+            entry[0] += length
+            entry[1] += links
+    return _widen(best, totals, noise)
 
 
-def _block_of(string: NavigableString) -> Tag | None:
-    block = string.parent
-    while block is not None and block.name not in _TEXT_BLOCKS and block.name != "body":
-        block = block.parent
-    return block
+def _noisy(tag: Tag, cache: dict[int, bool]) -> bool:
+    """_noise_class, remembered per element for one page."""
+    key = id(tag)
+    if key not in cache:
+        cache[key] = _noise_class(tag)
+    return cache[key]
 
 
 def _container_of(tag: Tag) -> Tag | None:
@@ -830,21 +894,17 @@ def _container_of(tag: Tag) -> Tag | None:
         else None
 
 
-def _widen(best: Tag, blocks: list[tuple[Tag, float, float]]) -> Tag:
-    def prose(node: Tag) -> tuple[float, float]:
-        inside = [(n, ln) for b, n, ln in blocks if _inside(b, node) and not _noise_class(b)]
-        return sum(n for n, _ in inside), sum(ln for _, ln in inside)
-
-    current, (text, links) = best, prose(best)
-    node = best
+def _widen(best: Tag, totals: dict[int, list[float]], noise: dict[int, bool]) -> Tag:
+    text, links = totals.get(id(best), (0.0, 0.0))
+    current = node = best
     for _ in range(6):
         node = node.parent
         if not isinstance(node, Tag) or node.name in ("body", "html", "[document]") \
-                or _noise_class(node):
+                or _noisy(node, noise):
             break
-        if len(node.find_all("h1")) > max(1, len(current.find_all("h1"))):
+        if len(node.find_all("h1", limit=2)) > max(1, len(current.find_all("h1", limit=2))):
             break  # a second article (infinite scroll) begins here
-        wider_text, wider_links = prose(node)
+        wider_text, wider_links = totals.get(id(node), (0.0, 0.0))
         added, added_links = wider_text - text, wider_links - links
         if added_links > 0.3 * max(added, 1) and added_links > 80:
             break  # teasers or a menu begin here
