@@ -171,7 +171,8 @@ def clean(html: bytes | str, url: str, source: Source | None = None, *,
     tz = dates.zone(source.timezone if source else DEFAULT_TIMEZONE)
     if _binary(html):
         html = ""  # an image or an archive served as a page: no text to find in it
-    soup = BeautifulSoup(decode(html, content_type), "lxml")
+    text = decode(html, content_type)
+    soup = BeautifulSoup(text, "lxml")
     page = Page(soup=soup, url=url, tz=tz, now=now, meta=_meta(soup), ld=_jsonld(soup, url),
                 micro=_microdata(soup, url), classes=_class_index(soup))
     selectors = source.selectors if source else {}
@@ -183,7 +184,8 @@ def clean(html: bytes | str, url: str, source: Source | None = None, *,
     title = title or squash(hints.title)
     if not title:
         raise NotArticle("no article headline")
-    published = _date(page, selectors, "published", hints.published) or hints.lastmod
+    published = _date(page, selectors, "published", hints.published) or hints.lastmod \
+        or _htmldate(text, page)
     modified = _date(page, selectors, "modified")
     author = _author(page, selectors) or _clean_author(hints.author)
     section = _section(page, selectors)
@@ -216,6 +218,11 @@ def clean(html: bytes | str, url: str, source: Source | None = None, *,
     if problem is None and len(body) < MIN_BODY_CHARS and not (
             len(body) >= MIN_SHORT_BODY and published is not None):
         problem = f"article text too short ({len(body)} characters)"
+    if problem:
+        fallback = _trafilatura_body(text, url, title)
+        if len(fallback) >= MIN_BODY_CHARS or (
+                len(fallback) >= MIN_SHORT_BODY and published is not None):
+            body, problem = fallback, None
     full_text = fragment_text(hints.full_text) if hints.full_text else ""
     if len(full_text) >= MIN_BODY_CHARS or (problem and full_text):
         body, problem = full_text, None  # the feed's full text is the article without chrome
@@ -235,6 +242,36 @@ def clean(html: bytes | str, url: str, source: Source | None = None, *,
         modified=modified if modified and modified != published else None, author=author,
         section=section, tags=tags, language=language, fetched=fetched, partial=partial,
     )
+
+
+def _trafilatura_body(text: str, url: str, title: str) -> str:
+    """trafilatura's main-text extraction, the fallback where our layers find no text
+    (benchmarks/realpages.py measured it; its other layers are not needed)."""
+    import trafilatura  # imported on first use: most pages never need it
+
+    try:
+        found = trafilatura.extract(text, url=url, include_comments=False, include_tables=True,
+                                    deduplicate=True) or ""
+    except Exception:  # a fallback must not cost the article
+        return ""
+    paragraphs = [squash(p) for p in found.split("\n") if squash(p)]
+    return "\n\n".join(p for p in paragraphs if p != title and not _BOILERPLATE_TEXT.match(p))
+
+
+def _htmldate(text: str, page: Page) -> datetime | None:
+    """htmldate's reading of the page, for pages whose date none of our layers found
+    (dates in other languages' formats, in URLs, in scripts).  Day only, local midnight."""
+    import htmldate  # imported on first use
+
+    try:
+        found = htmldate.find_date(text, extensive_search=False, original_date=True,
+                                   url=page.url, max_date=page.now.strftime("%Y-%m-%d"))
+    except Exception:
+        return None
+    if not found:
+        return None
+    value = dates.parse_iso(found, page.tz)
+    return value if value and dates.plausible(value, page.now) else None
 
 
 def _binary(html: bytes | str) -> bool:

@@ -36,7 +36,7 @@ _RELATIVE = re.compile(
 _ISO = re.compile(
     r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?"
     r"\s*(Z|[+-]\d{2}:?\d{2})?\s*$",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
 
 
@@ -65,7 +65,10 @@ def parse_iso(text: str, tz: tzinfo) -> datetime | None:
         off = "+00:00"
     elif ":" not in off:
         off = f"{off[:3]}:{off[3:]}"
-    return datetime.fromisoformat(value.isoformat() + off)
+    try:
+        return datetime.fromisoformat(value.isoformat() + off)
+    except ValueError:  # an offset out of range, or digits of another script
+        return None
 
 
 def parse_text(text: str, tz: tzinfo, now: datetime) -> datetime | None:
