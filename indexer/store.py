@@ -110,6 +110,20 @@ class DataDir:
         archive.mark_indexed(changed)
         return states
 
+    def index_archived(self, archive: Archive, ids: list[tuple[str, bool]]) -> None:
+        """Index articles already committed to the archive, (id, is new) each, in one bulk
+        commit; if the index cannot be written they stay unindexed for catch_up()."""
+        try:
+            with self.index.writing(bulk=True) as write:
+                for article_id, is_new in ids:
+                    article = archive.get(article_id)
+                    if article is not None:
+                        write(article, is_new)
+        except (IndexBusy, IndexMissing, OSError) as exc:
+            log.warning("index not updated (%s); the next crawl or `newsmon check` will", exc)
+            return
+        archive.mark_indexed(i for i, _ in ids)
+
     def catch_up(self, archive: Archive) -> int:
         """Index what the archive holds but the index does not yet (a crawl killed between
         the two commits); returns how many articles were indexed."""
