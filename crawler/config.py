@@ -47,6 +47,7 @@ class Source:
     selectors: dict[str, str] = field(default_factory=dict)
     max_pages: int = 5
     timeout: float = 30.0
+    max_requests: int = 10_000  # per run: a runaway sitemap or feed stops here (crawler/budget.py)
 
     @property
     def domains(self) -> tuple[str, ...]:
@@ -95,7 +96,7 @@ _FIELD_TYPES: dict[str, Any] = {
     "name": str, "home": str, "feeds": list, "sitemaps": list, "listings": list,
     "article_url": str, "topic": str, "every": str, "timezone": str, "delay": (int, float),
     "concurrency": int, "verify": bool, "ca_bundle": str, "headers": dict, "selectors": dict,
-    "max_pages": int, "timeout": (int, float),
+    "max_pages": int, "timeout": (int, float), "max_requests": int,
 }
 
 
@@ -119,10 +120,15 @@ def load_config(path: Path) -> Config:
     if bad:
         raise ConfigError(f"{path}: [crawler]: unknown key {bad[0]!r}")
     contact = crawler.get("contact", DEFAULT_CONTACT)
+    if not isinstance(contact, str) or not contact.strip() or not contact.isprintable():
+        raise ConfigError(f"{path}: [crawler]: 'contact' must be a one-line string (a URL or "
+                          "an e-mail address for the User-Agent)")
     default_every = crawler.get("every", DEFAULT_EVERY)
     if not isinstance(default_every, str) or not _EVERY.match(default_every):
         raise ConfigError(f"{path}: [crawler]: 'every' must look like 30s, 15m, 2h or 1d")
     lexicon = None
+    if "lexicon" in crawler and not isinstance(crawler["lexicon"], str):
+        raise ConfigError(f"{path}: [crawler]: 'lexicon' must be a file name")
     if crawler.get("lexicon"):
         lexicon = (path.parent / str(crawler["lexicon"])).resolve()
         if not lexicon.is_file():
@@ -179,12 +185,17 @@ def _source(path: Path, slug: str, table: Any, default_every: str = DEFAULT_EVER
     delay = float(table.get("delay", 1.0))
     if delay < 0:
         raise ConfigError(f"{where}: 'delay' must not be negative")
+    if not delay <= 600:  # also nan and inf, which TOML allows
+        raise ConfigError(f"{where}: 'delay' must be at most 600 seconds, not {delay}")
     concurrency = table.get("concurrency", 2)
     if not 1 <= concurrency <= 16:
         raise ConfigError(f"{where}: 'concurrency' must be between 1 and 16")
     max_pages = table.get("max_pages", 5)
     if not 1 <= max_pages <= 10000:
         raise ConfigError(f"{where}: 'max_pages' must be between 1 and 10000")
+    max_requests = table.get("max_requests", Source.max_requests)
+    if not 1 <= max_requests <= 1_000_000:
+        raise ConfigError(f"{where}: 'max_requests' must be between 1 and 1000000")
     timeout = float(table.get("timeout", 30))
     if not 1 <= timeout <= 600:
         raise ConfigError(f"{where}: 'timeout' must be between 1 and 600 seconds")
@@ -209,7 +220,7 @@ def _source(path: Path, slug: str, table: Any, default_every: str = DEFAULT_EVER
         article_url=table.get("article_url"), topic=topic, every=every, timezone=tz,
         delay=delay, concurrency=concurrency, verify=table.get("verify", True),
         ca_bundle=ca_bundle, headers=dict(headers), selectors=dict(selectors),
-        max_pages=max_pages, timeout=timeout,
+        max_pages=max_pages, timeout=timeout, max_requests=max_requests,
     )
 
 
