@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO
 
 from crawler.article import Article
+from indexer import health
 from indexer.archive import Archive
 from indexer.index import Index, IndexBusy, IndexMissing
 
@@ -81,6 +82,7 @@ class DataDir:
         elif not self.archive_path.exists():
             raise DataDirError(f"no archive in {self.root} yet (run `newsmon crawl` first, "
                                "or pass --data-dir)")
+        health.inspect(self.archive_path, self.root / "index")
         return Archive(self.archive_path)
 
     def store(self, archive: Archive, articles: Iterable[tuple[Article, bytes | None, list[str]]],

@@ -112,7 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("reindex", help="rebuild the search index from the archive")
     sub.add_parser("compact", help="merge the index's segments into one (after a big import: "
                                    "searches about twice as fast)")
-    sub.add_parser("check", help="compare the index with the archive and repair the index")
+    p = sub.add_parser("check", help="compare the index with the archive and repair the index")
+    p.add_argument("--force", action="store_true",
+                   help="remove index entries even when the archive looks damaged or empty")
 
     p = sub.add_parser("schedule", help="crawl each source at its interval, until stopped")
     p.add_argument("slugs", nargs="*", metavar="SLUG", help="sources to schedule (default: all)")
@@ -171,6 +173,11 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except Exception as exc:
+        from search.faults import describe
+
+        known = describe(exc, _data_dir(args).root if args else None)
+        if known:
+            return _fail(*known)
         where = _log_crash(args)
         return _fail(f"unexpected error: {type(exc).__name__}: {exc} (details in {where})", 1)
 
@@ -622,6 +629,8 @@ def cmd_check(args: Any) -> int:
             return 0
         archived = {row[0] for row in archive.db.execute("SELECT id FROM articles")}
         missing, extra = archived - indexed, indexed - archived
+        if extra and not args.force:
+            refuse_to_drop(archive, len(archived), len(extra))
         if missing:
             archive.mark_indexed(missing, value=0)
         repaired = data_dir.catch_up(archive)
@@ -629,6 +638,21 @@ def cmd_check(args: Any) -> int:
     print(f"{len(archived)} archived, {len(indexed)} were indexed: {len(missing)} missing "
           f"added, {len(extra)} stray removed, {repaired} (re)indexed in all")
     return 0
+
+
+def refuse_to_drop(archive: Any, archived: int, extra: int) -> None:
+    """The index is the last copy of articles an archive lost: dropping them must be asked."""
+    from indexer.health import ArchiveDamaged, advice, quick_check
+
+    problem = quick_check(archive.db)
+    if problem:
+        raise ArchiveDamaged(f"archive {archive.path} is damaged ({problem}); the index's "
+                             f"{extra} articles it lacks were kept; {advice(archive.path)}")
+    if not archived:
+        raise ArchiveDamaged(f"archive {archive.path} holds no articles but the index holds "
+                             f"{extra}: not removing them (restore a backup with `newsmon "
+                             "restore FILE`, or run `newsmon check --force` if the archive "
+                             "was emptied on purpose)")
 
 
 def cmd_demo(args: Any) -> int:
