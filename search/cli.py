@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import traceback
 from collections.abc import Iterator
@@ -40,6 +41,13 @@ class NotFound(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+    def _parse_optional(self, arg_string: str) -> Any:
+        """`-школа`, `-(ЕГЭ OR ОГЭ)` and `-"фраза"` are query text (README: `-word`), not
+        options: every option of newsmon is spelled in ASCII letters."""
+        if re.match(r"-[^-A-Za-z0-9]", arg_string):
+            return None
+        return super()._parse_optional(arg_string)
 
 
 def default_data_dir() -> Path:
