@@ -65,8 +65,9 @@ def inspect(path: Path, index_dir: Path) -> None:
         finally:
             db.close()
     except sqlite3.DatabaseError as exc:
-        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-            return  # busy, not damaged: the writer will wait its turn
+        if isinstance(exc, sqlite3.OperationalError) and (
+                "locked" in str(exc) or "unable to open" in str(exc)):
+            return  # busy, or a read-only or forbidden dir: not damage, and said when opened
         raise damaged(path, f"cannot be read ({exc})") from None
     if tables and "articles" not in tables:
         raise damaged(path, f"is not a newsmon archive (it holds {', '.join(sorted(tables)[:3])})")

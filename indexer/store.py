@@ -53,6 +53,9 @@ class DataDir:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise DataDirError(f"cannot create data dir {self.root} ({exc.strerror})") from None
+        if os.statvfs(self.root).f_flag & os.ST_RDONLY:
+            raise DataDirError(f"data dir {self.root} is read-only (its file system is mounted "
+                               "read-only): remount it read-write or pass another --data-dir")
         if not os.access(self.root, os.W_OK | os.X_OK):
             raise DataDirError(f"data dir {self.root} is not writable")
 

@@ -8,6 +8,7 @@ but not what an analyst can act on.  Each known fault becomes one line and an ex
 from __future__ import annotations
 
 import errno
+import os
 import sqlite3
 from pathlib import Path
 
@@ -26,10 +27,11 @@ def describe(exc: BaseException, root: Path | None) -> tuple[str, int] | None:
         return (f"disk full under {root}: the command stopped; every article archived before "
                 f"it is kept and nothing archived was lost{_kept(archive)}; free some space, "
                 "then run `newsmon check`"), 1
-    if (isinstance(exc, sqlite3.OperationalError) and "readonly" in text) or \
+    if (isinstance(exc, sqlite3.OperationalError | OSError) and _read_only(root)) or \
+            (isinstance(exc, sqlite3.OperationalError) and "readonly" in text) or \
             (isinstance(exc, OSError) and exc.errno == errno.EROFS):
-        return (f"data dir {root} is read-only: newsmon cannot write there; "
-                "remount it read-write or pass another --data-dir"), 2
+        return (f"data dir {root} is read-only (even a search writes there: SQLite's "
+                "write-ahead log); remount it read-write or pass another --data-dir"), 2
     if isinstance(exc, PermissionError) or (
             isinstance(exc, sqlite3.OperationalError) and "unable to open" in text):
         where = getattr(exc, "filename", None) or root
@@ -39,6 +41,13 @@ def describe(exc: BaseException, root: Path | None) -> tuple[str, int] | None:
             isinstance(exc, UnicodeDecodeError):
         return f"archive {archive} is damaged ({exc}); {advice(archive)}", 1
     return None
+
+
+def _read_only(root: Path | None) -> bool:
+    try:
+        return bool(root and os.statvfs(root).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def _disk_full(exc: BaseException) -> bool:
