@@ -124,6 +124,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true",
                    help="remove index entries even when the archive looks damaged or empty")
 
+    p = sub.add_parser("backup", help="a consistent copy of the archive (and the sources file) "
+                                      "into DIR, while crawls and searches go on")
+    p.add_argument("dir", type=Path, metavar="DIR")
+    p.add_argument("--keep", type=int, metavar="N", help="then keep only the newest N backups")
+    p = sub.add_parser("restore", help="bring a backup into an empty data dir and rebuild the "
+                                       "index")
+    p.add_argument("file", type=Path, metavar="FILE")
+
     p = sub.add_parser("schedule", help="crawl each source at its interval, until stopped")
     p.add_argument("slugs", nargs="*", metavar="SLUG", help="sources to schedule (default: all)")
     p.add_argument("--once", action="store_true",
@@ -364,13 +372,19 @@ def cmd_extract(args: Any) -> int:
         body, content_type, url = _fetch(args.page, _config(args).contact)
         url = args.url or url
     else:
+        from crawler.run import MAX_PAGE_BYTES
+
         path = Path(args.page)
         try:
-            body = path.read_bytes()
+            with path.open("rb") as handle:  # the crawler's cap: a bigger file took minutes
+                body = handle.read(MAX_PAGE_BYTES + 1)
         except OSError as exc:
             raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+        if len(body) > MAX_PAGE_BYTES:
+            raise UsageError(f"{path} is larger than {MAX_PAGE_BYTES // 2**20} MB, the largest "
+                             "page the crawler fetches")
         content_type, url = None, args.url or path.resolve().as_uri()
-    if b"\x00" in body[:4096]:
+    if _binary(body):
         raise UsageError(f"{args.page} is not an HTML page (binary data)")
     try:
         article = clean(body, url, source, fetched=datetime.now().astimezone(),
@@ -382,6 +396,13 @@ def cmd_extract(args: Any) -> int:
         data.pop("source")
     print(output.dumps(data))
     return 0
+
+
+def _binary(body: bytes) -> bool:
+    """NUL, or many control bytes, near the start: no text encoding of HTML has them."""
+    head = body[:65536]
+    controls = sum(head.count(bytes([c])) for c in (*range(0, 9), *range(14, 27), *range(28, 32)))
+    return b"\x00" in head or controls > len(head) // 20
 
 
 def _fetch(url: str, contact: str) -> tuple[bytes, str | None, str]:
@@ -676,6 +697,36 @@ COMMANDS = {
     "schedule": cmd_schedule, "status": cmd_status, "watch": cmd_watch, "digest": cmd_digest,
     "check": cmd_check,
 }
+
+def cmd_backup(args: Any) -> int:
+    from search.backup import BackupError, backup
+
+    _positive(args.keep, "--keep", 100_000)
+    sources = args.sources or os.environ.get("NEWSMON_SOURCES") or bundled_sources_path()
+    try:
+        path, count = backup(_data_dir(args), Path(sources), args.dir, keep=args.keep)
+    except BackupError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"backed up {count} articles to {path}")
+    return 0
+
+
+def cmd_restore(args: Any) -> int:
+    from search.backup import BackupError, restore
+
+    data_dir = _data_dir(args)
+    try:
+        total = restore(args.file, data_dir)
+    except BackupError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"restored {total} articles into {data_dir.root}; the index was rebuilt")
+    sources = args.file.with_suffix(".sources.toml")
+    if sources.is_file():
+        print(f"the sources file it was made with: {sources} (pass it with --sources)")
+    return 0
+
+
+COMMANDS.update(backup=cmd_backup, restore=cmd_restore)
 
 if __name__ == "__main__":
     sys.exit(main())
