@@ -15,6 +15,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import soupsieve
+
 DEFAULT_TIMEZONE = "Europe/Volgograd"
 DEFAULT_EVERY = "1h"
 DEFAULT_CONTACT = "https://github.com/newsmon/newsmon"
@@ -157,6 +159,8 @@ def _source(path: Path, slug: str, table: Any, default_every: str = DEFAULT_EVER
     for key in ("name", "home"):
         if key not in table:
             raise ConfigError(f"{where}: missing key {key!r}")
+    if not table["name"].strip() or not table["name"].isprintable():
+        raise ConfigError(f"{where}: 'name' must be a non-empty, one-line string")
     urls: dict[str, tuple[str, ...]] = {}
     for key in ("feeds", "sitemaps", "listings"):
         items = table.get(key, [])
@@ -205,6 +209,11 @@ def _source(path: Path, slug: str, table: Any, default_every: str = DEFAULT_EVER
             raise ConfigError(f"{where}.selectors: unknown key {key!r}")
         if not isinstance(value, str):
             raise ConfigError(f"{where}.selectors: {key!r} must be a CSS selector string")
+        try:
+            soupsieve.compile(value)  # the cleaner's selector engine (BeautifulSoup's)
+        except soupsieve.SelectorSyntaxError:
+            raise ConfigError(f"{where}.selectors: {key!r} is not a valid CSS selector: "
+                              f"{value!r}") from None
     ca_bundle = table.get("ca_bundle")
     if ca_bundle:
         bundle = (path.parent / ca_bundle).resolve()
@@ -214,6 +223,10 @@ def _source(path: Path, slug: str, table: Any, default_every: str = DEFAULT_EVER
     headers = table.get("headers", {})
     if not all(isinstance(v, str) for v in headers.values()):
         raise ConfigError(f"{where}: 'headers' values must be strings")
+    for name, value in headers.items():  # a line break would smuggle in another header
+        if not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", name) or not value.isprintable():
+            raise ConfigError(f"{where}: 'headers' must be one-line values under plain header "
+                              f"names, not {name!r} = {value!r}")
     return Source(
         slug=slug, name=table["name"], home=table["home"], feeds=urls["feeds"],
         sitemaps=urls["sitemaps"], listings=urls["listings"],
