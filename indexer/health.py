@@ -37,6 +37,15 @@ def inspect(path: Path, index_dir: Path) -> None:
         size = path.stat().st_size
     except FileNotFoundError:
         return
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists():
+        # in use (or its last user was killed): its pages may be in the -wal file.  And the
+        # file must not be opened outside SQLite now: closing any descriptor of it drops
+        # this process's POSIX locks, and another process then takes itself for the last
+        # user and deletes the -wal under a running crawl, losing what it had archived
+        if size:
+            _tables_checked(path)
+        return
     if size == 0:
         if any(index_dir.glob("*.toc")):
             raise damaged(path, "is empty (0 bytes) although the search index holds articles")
@@ -57,6 +66,10 @@ def inspect(path: Path, index_dir: Path) -> None:
             head = handle.read(100)
     else:
         raise damaged(path, f"is truncated ({size:,} of {expected:,} bytes)")
+    _tables_checked(path)
+
+
+def _tables_checked(path: Path) -> None:
     try:
         db = sqlite3.connect(path, timeout=30)  # only read from
         try:
