@@ -169,7 +169,7 @@ def clean(html: bytes | str, url: str, source: Source | None = None, *,
     hints = hints or Hints()
     now = fetched or datetime.now(UTC)
     tz = dates.zone(source.timezone if source else DEFAULT_TIMEZONE)
-    if _binary(html):
+    if is_binary(html):
         html = ""  # an image or an archive served as a page: no text to find in it
     text = decode(html, content_type)
     soup = BeautifulSoup(text, "lxml")
@@ -274,11 +274,14 @@ def _htmldate(text: str, page: Page) -> datetime | None:
     return value if value and dates.plausible(value, page.now) else None
 
 
-def _binary(html: bytes | str) -> bool:
-    head = html[:4096]
+def is_binary(html: bytes | str) -> bool:
+    """NUL, or many control bytes, near the start: no text encoding of HTML has them (an
+    image or an archive served as a page)."""
+    head = html[:65536]
     if isinstance(head, str):
         return "\x00" in head
-    return b"\x00" in head or sum(b < 9 or 13 < b < 32 for b in head) > len(head) // 20
+    controls = sum(head.count(bytes([c])) for c in (*range(0, 9), *range(14, 27), *range(28, 32)))
+    return b"\x00" in head or controls > len(head) // 20
 
 
 def _longer_headline(first: str, title: str) -> bool:

@@ -15,6 +15,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import soupsieve
+
 DEFAULT_TIMEZONE = "Europe/Volgograd"
 DEFAULT_EVERY = "1h"
 DEFAULT_CONTACT = "https://github.com/newsmon/newsmon"
@@ -47,6 +49,7 @@ class Source:
     selectors: dict[str, str] = field(default_factory=dict)
     max_pages: int = 5
     timeout: float = 30.0
+    max_requests: int = 10_000  # per run: a runaway sitemap or feed stops here (crawler/budget.py)
 
     @property
     def domains(self) -> tuple[str, ...]:
@@ -95,7 +98,7 @@ _FIELD_TYPES: dict[str, Any] = {
     "name": str, "home": str, "feeds": list, "sitemaps": list, "listings": list,
     "article_url": str, "topic": str, "every": str, "timezone": str, "delay": (int, float),
     "concurrency": int, "verify": bool, "ca_bundle": str, "headers": dict, "selectors": dict,
-    "max_pages": int, "timeout": (int, float),
+    "max_pages": int, "timeout": (int, float), "max_requests": int,
 }
 
 
@@ -119,10 +122,15 @@ def load_config(path: Path) -> Config:
     if bad:
         raise ConfigError(f"{path}: [crawler]: unknown key {bad[0]!r}")
     contact = crawler.get("contact", DEFAULT_CONTACT)
+    if not isinstance(contact, str) or not contact.strip() or not contact.isprintable():
+        raise ConfigError(f"{path}: [crawler]: 'contact' must be a one-line string (a URL or "
+                          "an e-mail address for the User-Agent)")
     default_every = crawler.get("every", DEFAULT_EVERY)
     if not isinstance(default_every, str) or not _EVERY.match(default_every):
         raise ConfigError(f"{path}: [crawler]: 'every' must look like 30s, 15m, 2h or 1d")
     lexicon = None
+    if "lexicon" in crawler and not isinstance(crawler["lexicon"], str):
+        raise ConfigError(f"{path}: [crawler]: 'lexicon' must be a file name")
     if crawler.get("lexicon"):
         lexicon = (path.parent / str(crawler["lexicon"])).resolve()
         if not lexicon.is_file():
@@ -151,6 +159,8 @@ def _source(path: Path, slug: str, table: Any, default_every: str = DEFAULT_EVER
     for key in ("name", "home"):
         if key not in table:
             raise ConfigError(f"{where}: missing key {key!r}")
+    if not table["name"].strip() or not table["name"].isprintable():
+        raise ConfigError(f"{where}: 'name' must be a non-empty, one-line string")
     urls: dict[str, tuple[str, ...]] = {}
     for key in ("feeds", "sitemaps", "listings"):
         items = table.get(key, [])
@@ -179,12 +189,17 @@ def _source(path: Path, slug: str, table: Any, default_every: str = DEFAULT_EVER
     delay = float(table.get("delay", 1.0))
     if delay < 0:
         raise ConfigError(f"{where}: 'delay' must not be negative")
+    if not delay <= 600:  # also nan and inf, which TOML allows
+        raise ConfigError(f"{where}: 'delay' must be at most 600 seconds, not {delay}")
     concurrency = table.get("concurrency", 2)
     if not 1 <= concurrency <= 16:
         raise ConfigError(f"{where}: 'concurrency' must be between 1 and 16")
     max_pages = table.get("max_pages", 5)
     if not 1 <= max_pages <= 10000:
         raise ConfigError(f"{where}: 'max_pages' must be between 1 and 10000")
+    max_requests = table.get("max_requests", Source.max_requests)
+    if not 1 <= max_requests <= 1_000_000:
+        raise ConfigError(f"{where}: 'max_requests' must be between 1 and 1000000")
     timeout = float(table.get("timeout", 30))
     if not 1 <= timeout <= 600:
         raise ConfigError(f"{where}: 'timeout' must be between 1 and 600 seconds")
@@ -194,6 +209,11 @@ def _source(path: Path, slug: str, table: Any, default_every: str = DEFAULT_EVER
             raise ConfigError(f"{where}.selectors: unknown key {key!r}")
         if not isinstance(value, str):
             raise ConfigError(f"{where}.selectors: {key!r} must be a CSS selector string")
+        try:
+            soupsieve.compile(value)  # the cleaner's selector engine (BeautifulSoup's)
+        except soupsieve.SelectorSyntaxError:
+            raise ConfigError(f"{where}.selectors: {key!r} is not a valid CSS selector: "
+                              f"{value!r}") from None
     ca_bundle = table.get("ca_bundle")
     if ca_bundle:
         bundle = (path.parent / ca_bundle).resolve()
@@ -203,13 +223,17 @@ def _source(path: Path, slug: str, table: Any, default_every: str = DEFAULT_EVER
     headers = table.get("headers", {})
     if not all(isinstance(v, str) for v in headers.values()):
         raise ConfigError(f"{where}: 'headers' values must be strings")
+    for name, value in headers.items():  # a line break would smuggle in another header
+        if not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", name) or not value.isprintable():
+            raise ConfigError(f"{where}: 'headers' must be one-line values under plain header "
+                              f"names, not {name!r} = {value!r}")
     return Source(
         slug=slug, name=table["name"], home=table["home"], feeds=urls["feeds"],
         sitemaps=urls["sitemaps"], listings=urls["listings"],
         article_url=table.get("article_url"), topic=topic, every=every, timezone=tz,
         delay=delay, concurrency=concurrency, verify=table.get("verify", True),
         ca_bundle=ca_bundle, headers=dict(headers), selectors=dict(selectors),
-        max_pages=max_pages, timeout=timeout,
+        max_pages=max_pages, timeout=timeout, max_requests=max_requests,
     )
 
 

@@ -78,6 +78,7 @@ def settings(config: Config, sources: list[Source], data_dir: DataDir) -> dict[s
         "BOT_NAME": "newsmon",
         "USER_AGENT": user_agent(config.contact),
         "ROBOTSTXT_OBEY": True,
+        "ROBOTSTXT_PARSER": "crawler.robots.CappedRobotParser",
         "AUTOTHROTTLE_ENABLED": bool(throttled),
         "AUTOTHROTTLE_START_DELAY": max(throttled, default=1.0),
         "AUTOTHROTTLE_MAX_DELAY": 60.0,

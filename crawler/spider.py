@@ -26,6 +26,7 @@ from twisted.python.failure import Failure
 
 from crawler import dates
 from crawler.article import normalize_url
+from crawler.budget import MAX_SITEMAP_DEPTH, RequestBudget
 from crawler.clean import Hints, NotArticle, clean
 from crawler.config import Source
 from crawler.discover import feed_items, listing_links, looks_like_article, sitemap_entries
@@ -57,8 +58,12 @@ class NewsSpider(scrapy.Spider):
         self.allowed_domains = sorted({d for s in sources for d in s.domains})
         self.problems: dict[str, list[str]] = {slug: [] for slug in self.sources}
         self.pages: Counter[str] = Counter()
+        self.budget = RequestBudget({s.slug: s.max_requests for s in sources})
 
     def closed(self, reason: str) -> None:
+        for source in self.sources.values():
+            if message := self.budget.message(source.slug):
+                self._problem(source, message, error=True)
         self.archive.close()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -74,12 +79,17 @@ class NewsSpider(scrapy.Spider):
                     headers["If-None-Match"] = etag
                 if modified:
                     headers["If-Modified-Since"] = modified
+                if not self.budget.spend(source.slug):
+                    break
                 yield self._request(url, source, self.parse_feed, priority=10, headers=headers,
                                     meta={"handle_httpstatus_list": [304]})
             for url in source.sitemaps:
-                yield self._request(url, source, self.parse_sitemap, priority=5)
+                if self.budget.first_visit(url) and self.budget.spend(source.slug):
+                    yield self._request(url, source, self.parse_sitemap, priority=5,
+                                        meta={"newsmon_depth": 1})
             for url in source.listings:
-                yield self._request(url, source, self.parse_listing, page=1)
+                if self.budget.spend(source.slug):
+                    yield self._request(url, source, self.parse_listing, page=1)
 
     def _request(self, url: str, source: Source, callback: Any, priority: int = 0,
                  headers: dict[str, str] | None = None, meta: dict[str, Any] | None = None,
@@ -113,9 +123,17 @@ class NewsSpider(scrapy.Spider):
     def parse_sitemap(self, response: Response, source: Source) -> Iterator[scrapy.Request]:
         self.pages[source.slug] += 1
         kind, entries = sitemap_entries(response.body, dates.zone(source.timezone))
+        depth = response.meta.get("newsmon_depth", 1)
+        if kind == "sitemapindex" and depth >= MAX_SITEMAP_DEPTH:
+            self._problem(source, f"sitemap index nested deeper than {MAX_SITEMAP_DEPTH}: "
+                                  f"{response.url} (not followed)", error=False)
+            return
         for entry in entries:
             if kind == "sitemapindex":
-                yield self._request(entry.url, source, self.parse_sitemap, priority=5)
+                # each sitemap once per run: an index may list itself or another that lists it
+                if self.budget.first_visit(entry.url) and self.budget.spend(source.slug):
+                    yield self._request(entry.url, source, self.parse_sitemap, priority=5,
+                                        meta={"newsmon_depth": depth + 1})
             else:
                 # a news sitemap's entries, or URLs that look like articles, are listed
                 # articles: kept (partial if need be) rather than lost
@@ -138,7 +156,7 @@ class NewsSpider(scrapy.Spider):
             log.info("%s: listing page %d holds only archived articles; not paging further",
                      source.slug, page)
             return
-        if next_url and page < depth:
+        if next_url and page < depth and self.budget.spend(source.slug):
             yield self._request(next_url, source, self.parse_listing, page=page + 1)
 
     def _article(self, url: str, source: Source, hints: Hints | None = None,
@@ -160,6 +178,8 @@ class NewsSpider(scrapy.Spider):
         if check and not looks_like_article(url, source, strict=check == "strict"):
             return
         if self.max_articles is not None and self.requested >= self.max_articles:
+            return
+        if not self.budget.spend(source.slug):
             return
         self.requested += 1
         hints = hints or Hints()

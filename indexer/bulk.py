@@ -12,6 +12,7 @@ memory is bounded by the caller's batch (5,000 articles for `newsmon import`).
 from __future__ import annotations
 
 import heapq
+import os
 import queue
 from array import array
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ from whoosh.writing import NO_MERGE, SegmentWriter
 from indexer import readings
 from indexer.analysis import morph
 from indexer.codec import ArrayCodec, ArrayPositions
+from indexer.locks import die_with_parent, parent_alive
 
 JOB_SIZE = 100  # documents per message to a worker
 
@@ -167,7 +169,8 @@ class BulkWriter:
         self.results: Any = context.Queue()
         self.workers = [context.Process(target=_work, daemon=True,
                                         args=(ix.storage.folder, ix.indexname, self.jobs,
-                                              self.results)) for _ in range(procs)]
+                                              self.results, os.getpid()))
+                        for _ in range(procs)]
         for worker in self.workers:
             worker.start()
         self.buffer: list[dict[str, Any]] = []
@@ -238,10 +241,11 @@ class BulkWriter:
             self.writer.cancel()
 
 
-def _work(folder: str, indexname: str, jobs: Any, results: Any) -> None:
+def _work(folder: str, indexname: str, jobs: Any, results: Any, parent: int) -> None:
+    die_with_parent(parent)
     ix = whoosh_index.open_dir(folder, indexname=indexname)
     writer = ArrayWriter(ix, _lk=False)
-    while batch := jobs.get():
+    while batch := _next_job(jobs, parent):
         for fields in batch:
             writer.add_document(**fields)
     if writer._added:
@@ -250,6 +254,15 @@ def _work(folder: str, indexname: str, jobs: Any, results: Any) -> None:
     else:
         writer._close_segment()
         results.put((None, {}))
+
+
+def _next_job(jobs: Any, parent: int) -> list[dict[str, Any]]:
+    while True:
+        try:
+            return jobs.get(timeout=1)
+        except queue.Empty:
+            if not parent_alive(parent):
+                os._exit(1)
 
 
 def compact(ix: Any, timeout: float, delay: float) -> int:

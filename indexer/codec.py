@@ -206,6 +206,10 @@ class ArrayLeafMatcher(W3LeafMatcher):
             elif fixed_size:
                 fixed.append(values)
             self._next_block()
+        if not ids:  # every posting was a deleted document's: Whoosh's filter read past them
+            empty = np.empty(0, dtype=np.int64)
+            return (empty, np.empty(0), empty if positions else None,
+                    empty if positions else None, b"" if fixed_size else None)
         return (np.concatenate(ids), np.concatenate(weights),
                 np.concatenate(counts) if positions else None,
                 np.concatenate(flat) if positions else None,

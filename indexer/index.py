@@ -38,6 +38,8 @@ from indexer.codec import ArrayPositions
 from indexer.evaluate import Evaluator
 
 WRITE_TIMEOUT = 120.0
+# what every segment holding documents has (Whoosh keeps no list of a segment's files)
+SEGMENT_FILES = (".trm", ".pst", "._stored.col", ".day.col")  # `day` is 0 when undated
 BULK_PROCS = max(1, min(2, os.cpu_count() or 1))
 
 
@@ -272,11 +274,32 @@ class Index:
         stamp = self._stamp()
         if self._searcher is None or stamp != self._searcher_stamp:
             self.close()
-            ix = self._open()
-            self._searcher = ix.searcher()
+            self._searcher = self._open_searcher()
             self._evaluator = Evaluator(self._searcher)
             self._searcher_stamp = stamp
         return self._searcher, self._evaluator
+
+    def _open_searcher(self) -> Any:
+        """A searcher over the current segments.  A segment file that is gone is either a
+        commit in another process that just merged it away (the next table of contents
+        no longer names it) or a damaged index, which `newsmon check` rebuilds."""
+        missing = "?"
+        for attempt in range(5):
+            try:
+                ix = self._open()
+                # Whoosh reads a missing column file as no values at all: checked here
+                present = set(os.listdir(self.path))
+                for segment in ix._segments():
+                    for ext in SEGMENT_FILES if segment.doc_count_all() else ():
+                        if segment.make_filename(ext) not in present:
+                            raise FileNotFoundError(2, "missing", segment.make_filename(ext))
+                return ix.searcher()
+            except FileNotFoundError as exc:
+                missing = Path(exc.filename or "?").name
+                time.sleep(0.05 * (attempt + 1))
+        raise IndexMissing(f"search index at {self.path} is missing its file {missing}; "
+                           "run `newsmon check` (it rebuilds the index from the archive, as "
+                           "`newsmon reindex` does)")
 
     def _stamp(self) -> tuple[int, list[str]]:
         """Changes with every commit (a new table of contents) and with a rebuild (a new
@@ -293,8 +316,7 @@ class Index:
             self._searcher = self._evaluator = None
 
     def ids(self) -> set[str]:
-        ix = self._open()
-        with ix.searcher() as searcher:
+        with self._open_searcher() as searcher:
             return {fields["id"] for fields in searcher.all_stored_fields()}
 
     def search(self, query: Query, *, day_from: date | None = None, day_to: date | None = None,
@@ -334,8 +356,7 @@ class Index:
 
     def frequencies(self, terms: Iterable[str]) -> dict[str, int]:
         """How many articles hold each term in title or body (for «Did you mean»)."""
-        ix = self._open()
-        with ix.searcher() as searcher:
+        with self._open_searcher() as searcher:
             reader = searcher.reader()
             return {t: reader.doc_frequency("body", t) + reader.doc_frequency("title", t)
                     for t in terms}

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO
 
 from crawler.article import Article
+from indexer import health
 from indexer.archive import Archive
 from indexer.index import Index, IndexBusy, IndexMissing
 
@@ -52,6 +53,9 @@ class DataDir:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise DataDirError(f"cannot create data dir {self.root} ({exc.strerror})") from None
+        if os.statvfs(self.root).f_flag & os.ST_RDONLY:
+            raise DataDirError(f"data dir {self.root} is read-only (its file system is mounted "
+                               "read-only): remount it read-write or pass another --data-dir")
         if not os.access(self.root, os.W_OK | os.X_OK):
             raise DataDirError(f"data dir {self.root} is not writable")
 
@@ -81,6 +85,7 @@ class DataDir:
         elif not self.archive_path.exists():
             raise DataDirError(f"no archive in {self.root} yet (run `newsmon crawl` first, "
                                "or pass --data-dir)")
+        health.inspect(self.archive_path, self.root / "index")
         return Archive(self.archive_path)
 
     def store(self, archive: Archive, articles: Iterable[tuple[Article, bytes | None, list[str]]],
@@ -109,6 +114,20 @@ class DataDir:
             return states
         archive.mark_indexed(changed)
         return states
+
+    def index_archived(self, archive: Archive, ids: list[tuple[str, bool]]) -> None:
+        """Index articles already committed to the archive, (id, is new) each, in one bulk
+        commit; if the index cannot be written they stay unindexed for catch_up()."""
+        try:
+            with self.index.writing(bulk=True) as write:
+                for article_id, is_new in ids:
+                    article = archive.get(article_id)
+                    if article is not None:
+                        write(article, is_new)
+        except (IndexBusy, IndexMissing, OSError) as exc:
+            log.warning("index not updated (%s); the next crawl or `newsmon check` will", exc)
+            return
+        archive.mark_indexed(i for i, _ in ids)
 
     def catch_up(self, archive: Archive) -> int:
         """Index what the archive holds but the index does not yet (a crawl killed between

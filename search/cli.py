@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import traceback
 from collections.abc import Iterator
@@ -40,6 +41,13 @@ class NotFound(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+    def _parse_optional(self, arg_string: str) -> Any:
+        """`-школа`, `-(ЕГЭ OR ОГЭ)` and `-"фраза"` are query text (README: `-word`), not
+        options: every option of newsmon is spelled in ASCII letters."""
+        if re.match(r"-[^-A-Za-z0-9]", arg_string):
+            return None
+        return super()._parse_optional(arg_string)
 
 
 def default_data_dir() -> Path:
@@ -124,7 +132,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("reindex", help="rebuild the search index from the archive")
     sub.add_parser("compact", help="merge the index's segments into one (after a big import: "
                                    "searches about twice as fast)")
-    sub.add_parser("check", help="compare the index with the archive and repair the index")
+    p = sub.add_parser("check", help="compare the index with the archive and repair the index")
+    p.add_argument("--force", action="store_true",
+                   help="remove index entries even when the archive looks damaged or empty")
+
+    p = sub.add_parser("backup", help="a consistent copy of the archive (and the sources file) "
+                                      "into DIR, while crawls and searches go on")
+    p.add_argument("dir", type=Path, metavar="DIR")
+    p.add_argument("--keep", type=int, metavar="N", help="then keep only the newest N backups")
+    p = sub.add_parser("restore", help="bring a backup into an empty data dir and rebuild the "
+                                       "index")
+    p.add_argument("file", type=Path, metavar="FILE")
 
     p = sub.add_parser("schedule", help="crawl each source at its interval, until stopped")
     p.add_argument("slugs", nargs="*", metavar="SLUG", help="sources to schedule (default: all)")
@@ -183,6 +201,11 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except Exception as exc:
+        from search.faults import describe
+
+        known = describe(exc, _data_dir(args).root if args else None)
+        if known:
+            return _fail(*known)
         where = _log_crash(args)
         return _fail(f"unexpected error: {type(exc).__name__}: {exc} (details in {where})", 1)
 
@@ -355,7 +378,7 @@ def article_text(article: Article) -> str:
 
 
 def cmd_extract(args: Any) -> int:
-    from crawler.clean import NotArticle, clean
+    from crawler.clean import NotArticle, clean, is_binary
 
     source = None
     if args.source:
@@ -364,13 +387,19 @@ def cmd_extract(args: Any) -> int:
         body, content_type, url = _fetch(args.page, _config(args).contact)
         url = args.url or url
     else:
+        from crawler.run import MAX_PAGE_BYTES
+
         path = Path(args.page)
         try:
-            body = path.read_bytes()
+            with path.open("rb") as handle:  # the crawler's cap: a bigger file took minutes
+                body = handle.read(MAX_PAGE_BYTES + 1)
         except OSError as exc:
             raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+        if len(body) > MAX_PAGE_BYTES:
+            raise UsageError(f"{path} is larger than {MAX_PAGE_BYTES // 2**20} MB, the largest "
+                             "page the crawler fetches")
         content_type, url = None, args.url or path.resolve().as_uri()
-    if b"\x00" in body[:4096]:
+    if is_binary(body):
         raise UsageError(f"{args.page} is not an HTML page (binary data)")
     try:
         article = clean(body, url, source, fetched=datetime.now().astimezone(),
@@ -680,6 +709,8 @@ def cmd_check(args: Any) -> int:
             return 0
         archived = {row[0] for row in archive.db.execute("SELECT id FROM articles")}
         missing, extra = archived - indexed, indexed - archived
+        if extra and not args.force:
+            refuse_to_drop(archive, len(archived), len(extra))
         if missing:
             archive.mark_indexed(missing, value=0)
         repaired = data_dir.catch_up(archive)
@@ -687,6 +718,21 @@ def cmd_check(args: Any) -> int:
     print(f"{len(archived)} archived, {len(indexed)} were indexed: {len(missing)} missing "
           f"added, {len(extra)} stray removed, {repaired} (re)indexed in all")
     return 0
+
+
+def refuse_to_drop(archive: Any, archived: int, extra: int) -> None:
+    """The index is the last copy of articles an archive lost: dropping them must be asked."""
+    from indexer.health import ArchiveDamaged, advice, quick_check
+
+    problem = quick_check(archive.db)
+    if problem:
+        raise ArchiveDamaged(f"archive {archive.path} is damaged ({problem}); the index's "
+                             f"{extra} articles it lacks were kept; {advice(archive.path)}")
+    if not archived:
+        raise ArchiveDamaged(f"archive {archive.path} holds no articles but the index holds "
+                             f"{extra}: not removing them (restore a backup with `newsmon "
+                             "restore FILE`, or run `newsmon check --force` if the archive "
+                             "was emptied on purpose)")
 
 
 def cmd_demo(args: Any) -> int:
@@ -702,6 +748,36 @@ COMMANDS = {
     "schedule": cmd_schedule, "status": cmd_status, "watch": cmd_watch, "digest": cmd_digest,
     "check": cmd_check, "reclean": cmd_reclean, "rejected": cmd_rejected,
 }
+
+def cmd_backup(args: Any) -> int:
+    from search.backup import BackupError, backup
+
+    _positive(args.keep, "--keep", 100_000)
+    sources = args.sources or os.environ.get("NEWSMON_SOURCES") or bundled_sources_path()
+    try:
+        path, count = backup(_data_dir(args), Path(sources), args.dir, keep=args.keep)
+    except BackupError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"backed up {count} articles to {path}")
+    return 0
+
+
+def cmd_restore(args: Any) -> int:
+    from search.backup import BackupError, restore
+
+    data_dir = _data_dir(args)
+    try:
+        total = restore(args.file, data_dir)
+    except BackupError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"restored {total} articles into {data_dir.root}; the index was rebuilt")
+    sources = args.file.with_suffix(".sources.toml")
+    if sources.is_file():
+        print(f"the sources file it was made with: {sources} (pass it with --sources)")
+    return 0
+
+
+COMMANDS.update(backup=cmd_backup, restore=cmd_restore)
 
 if __name__ == "__main__":
     sys.exit(main())

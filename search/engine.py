@@ -67,13 +67,14 @@ class Searcher:
         lemmas, _ = highlight_terms(query)
         known = self.index.frequencies(lemmas)
         fixes: dict[str, str] = {}
-        for word in {w.lower() for w in re.findall(r"[а-яё]{3,}", text, re.I)}:
-            if known.get(lemma(word)):
-                continue
+        for word in {w.lower() for w in re.findall(r"[а-яё]{3,}(?!\*)", text, re.I)}:
+            if lemma(word) not in lemmas or known.get(lemma(word)):
+                continue  # excluded with NOT, part of a prefix, or known to the archive
             options = self.index.frequencies(spelling_candidates(word))
             best = max(options, key=options.__getitem__, default=None)
-            if best and options[best]:
+            if best and options[best] and best not in text.lower():  # not a word it has
                 fixes[word] = best
         if not fixes:
             return None
-        return re.sub(r"\w+", lambda m: fixes.get(m.group().lower(), m.group()), text)
+        suggestion = re.sub(r"\w+", lambda m: fixes.get(m.group().lower(), m.group()), text)
+        return suggestion if suggestion.lower() != text.lower() else None

@@ -1,7 +1,10 @@
-"""`newsmon import`: articles from another installation's `export`, validated before writing.
+"""`newsmon import`: articles from another installation's `export`, all or nothing.
 
-The whole file is checked first, so a bad line 9,000 leaves the archive exactly
-as it was instead of half-imported.
+The whole file is checked first, every field's type and size included
+(search/validate.py), and then archived in one SQLite transaction: a bad line, a full
+disk or a kill at any moment leaves the archive exactly as it was.  Indexing follows
+the commit, as for a crawl: what is archived but not yet indexed is indexed by the next
+command that writes, or by `newsmon check`.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ from pathlib import Path
 
 from crawler.article import Article
 from indexer.store import DataDir
+from search.validate import check_record
 
-BATCH = 5000
+BATCH = 5000  # articles per index commit: a batch's postings are held in memory
 
 
 class BadImportFile(ValueError):
@@ -32,8 +36,10 @@ def _articles(path: Path) -> Iterator[Article]:
                 if not line.strip():
                     continue
                 try:
-                    yield Article.from_json(json.loads(line))
-                except ValueError as exc:
+                    data = json.loads(line)
+                    check_record(data)
+                    yield Article.from_json(data)
+                except (ValueError, RecursionError) as exc:
                     raise BadImportFile(f"{path}:{number}: {exc}") from None
         except UnicodeDecodeError:
             raise BadImportFile(f"{path}: not UTF-8 text") from None
@@ -43,14 +49,19 @@ def import_jsonl(path: Path, data_dir: DataDir) -> Counter[str]:
     for _ in _articles(path):
         pass
     states: Counter[str] = Counter()
+    changed: dict[str, bool] = {}  # id: is new
     with data_dir.open_archive(create=True) as archive:
         data_dir.catch_up(archive)
-        batch: list[tuple[Article, bytes | None, list[str]]] = []
-        for article in _articles(path):
-            batch.append((article, None, []))
-            if len(batch) >= BATCH:
-                states.update(data_dir.store(archive, batch, bulk=True))
-                batch = []
-        if batch or not states:  # an empty file still leaves a searchable, empty index
-            states.update(data_dir.store(archive, batch, bulk=True))
+        with archive.transaction():
+            for article in _articles(path):
+                state = archive.save(article)
+                states[state] += 1
+                if state != "unchanged":
+                    changed[article.id] = state == "new"
+        ids = list(changed)
+        for start in range(0, len(ids), BATCH):
+            chunk = ids[start:start + BATCH]
+            data_dir.index_archived(archive, [(i, changed[i]) for i in chunk])
+        if not ids:  # an empty file still leaves a searchable, empty index
+            data_dir.store(archive, [], bulk=True)
     return states

@@ -35,6 +35,8 @@ class QueryError(ValueError):
 
 def normalize(text: str) -> str:
     """Rewrite user syntax into Whoosh syntax; raise QueryError for what cannot be meant."""
+    if "\x00" in text:  # only a --queries file can carry one; never meant
+        raise QueryError("the query holds a NUL character")
     if text.count('"') % 2:
         raise QueryError("unbalanced quote in query")
     parts = text.split('"')

@@ -1,0 +1,76 @@
+"""Faults of the machine, made real: a full disk (a small tmpfs), a read-only data dir
+(the tmpfs remounted read-only).  Each is one line
+that says what happened and what to do, and nothing archived is lost."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import run_newsmon
+from synthetic import records, write_jsonl
+
+
+def mount(path: Path, *options: str) -> None:
+    result = subprocess.run(["mount", "-t", "tmpfs", "-o", ",".join(options), "tmpfs",
+                             str(path)], capture_output=True, text=True)
+    if result.returncode:
+        pytest.skip(f"cannot mount a tmpfs here ({result.stderr.strip() or 'not root'})")
+
+
+@pytest.fixture
+def small_disk(tmp_path) -> Iterator[Path]:
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    where = tmp_path / "disk"
+    where.mkdir()
+    mount(where, "size=3m")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def count(data_dir: Path) -> int:
+    db = sqlite3.connect(data_dir / "archive.sqlite")
+    try:
+        return db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+    finally:
+        db.close()
+
+
+def one_line(result, code: int, *words: str) -> None:
+    assert result.returncode == code, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "unexpected error" not in result.stderr
+    for word in words:
+        assert word in result.stderr, result.stderr
+
+
+def test_a_full_disk_stops_the_import_and_keeps_every_archived_article(small_disk, tmp_path):
+    data_dir = small_disk / "data"
+    first = write_jsonl(tmp_path / "first.jsonl", records(20, seed=3, start=90_000))
+    assert run_newsmon("import", str(first), data_dir=data_dir).returncode == 0
+    big = write_jsonl(tmp_path / "big.jsonl", records(3000, words=300))  # ~7 MB of text
+    result = run_newsmon("import", str(big), data_dir=data_dir)
+    one_line(result, 1, "disk full", "nothing archived was lost",
+             "the archive holds 20 articles", "newsmon check")
+    assert count(data_dir) == 20
+    assert run_newsmon("search", "новость", "--count", data_dir=data_dir).stdout.strip() == "20"
+
+
+def test_a_read_only_data_dir_is_named(small_disk, tmp_path):
+    data_dir = small_disk / "data"
+    first = write_jsonl(tmp_path / "first.jsonl", records(20, seed=3))
+    assert run_newsmon("import", str(first), data_dir=data_dir).returncode == 0
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    for command in (["import", str(first)], ["crawl"], ["reindex"], ["check"]):
+        result = run_newsmon(*command, data_dir=data_dir)
+        one_line(result, 2, f"data dir {data_dir} is read-only")
+    search = run_newsmon("search", "новость", "--count", data_dir=data_dir)
+    one_line(search, 2, f"data dir {data_dir} is read-only")
