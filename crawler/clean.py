@@ -49,7 +49,8 @@ _DROP_TAGS = ("script", "style", "noscript", "iframe", "form", "nav", "aside", "
 _BOILERPLATE = re.compile(
     r"share|social|related|comment|banner|advert|\bads?\b|adv-|promo|subscri|breadcrumb"
     r"|\btags?\b|tags-|readmore|read-more|read-also|also-|recommend|sidebar|teaser"
-    r"|\bprint\b|rating|poll|navigation|pager|pagination|infinite|next-article|more-news",
+    r"|\bprint\b|rating|poll|navigation|pager|pagination|infinite|next-article|more-news"
+    r"|cookie|consent|gdpr|newsletter|most-?popular|most-?read|trending",
     re.IGNORECASE,
 )
 # words that name small things (a date line, a caption, a widget box): an element so named
@@ -61,7 +62,9 @@ _WEAK_BOILERPLATE = re.compile(
 _BOILERPLATE_TEXT = re.compile(
     r"^\s*(читайте\s+(также|нас|ещ[её])|смотрите\s+также|подписывайтесь|подпишитесь"
     r"|реклама\b|источник\s+фото|фото\s*:|фото\s+предоставлено|©|\(c\)|материалы\s+по\s+теме"
-    r"|новости\s+по\s+теме|поделиться|комментарии\b|теги\s*:|метки\s*:)",
+    r"|новости\s+по\s+теме|поделиться|комментарии\b|теги\s*:|метки\s*:"
+    r"|мы\s+используем\s+(файлы\s+)?cookie|we\s+use\s+cookies|wir\s+verwenden\s+cookies"
+    r"|nous\s+utilisons\s+des\s+cookies|most\s+popular|sign\s+up\s+for|subscribe\s+to)",
     re.IGNORECASE,
 )
 _BODY_CLASSES = (
@@ -141,6 +144,7 @@ class Page:
     # class name → elements in page order, from one walk: CSS selectors over the whole
     # page (soupsieve) were most of the cleaner's time on large real pages
     classes: dict[str, list[Tag]]
+    html: str  # the decoded page, for the fallback extractors
 
 
 def decode(html: bytes | str, content_type: str | None = None) -> str:
@@ -174,7 +178,7 @@ def clean(html: bytes | str, url: str, source: Source | None = None, *,
     text = decode(html, content_type)
     soup = BeautifulSoup(text, "lxml")
     page = Page(soup=soup, url=url, tz=tz, now=now, meta=_meta(soup), ld=_jsonld(soup, url),
-                micro=_microdata(soup, url), classes=_class_index(soup))
+                micro=_microdata(soup, url), classes=_class_index(soup), html=text)
     selectors = source.selectors if source else {}
 
     title = _title(page, selectors)
@@ -185,7 +189,7 @@ def clean(html: bytes | str, url: str, source: Source | None = None, *,
     if not title:
         raise NotArticle("no article headline")
     published = _date(page, selectors, "published", hints.published) or hints.lastmod \
-        or _htmldate(text, page)
+        or _htmldate(page)
     modified = _date(page, selectors, "modified")
     author = _author(page, selectors) or _clean_author(hints.author)
     section = _section(page, selectors)
@@ -258,13 +262,26 @@ def _trafilatura_body(text: str, url: str, title: str) -> str:
     return "\n\n".join(p for p in paragraphs if p != title and not _BOILERPLATE_TEXT.match(p))
 
 
-def _htmldate(text: str, page: Page) -> datetime | None:
+_OUR_LANGUAGES = ("ru", "uk", "be", "kk", "bg", "sr", "mk")
+
+
+def _cyrillic(page: Page) -> bool:
+    """A page in a language our date reading knows: its lang attribute says so, or, with
+    none, its title is written in Cyrillic."""
+    html = page.soup.find("html")
+    if html is not None and html.get("lang"):
+        return _language(page) in _OUR_LANGUAGES
+    title = page.soup.title.get_text() if page.soup.title else ""
+    return bool(re.search("[а-яё]", title, re.IGNORECASE)) or not title
+
+
+def _htmldate(page: Page) -> datetime | None:
     """htmldate's reading of the page, for pages whose date none of our layers found
     (dates in other languages' formats, in URLs, in scripts).  Day only, local midnight."""
     import htmldate  # imported on first use
 
     try:
-        found = htmldate.find_date(text, extensive_search=False, original_date=True,
+        found = htmldate.find_date(page.html, extensive_search=False, original_date=True,
                                    url=page.url, max_date=page.now.strftime("%Y-%m-%d"))
     except Exception:
         return None
@@ -534,7 +551,9 @@ def _date(page: Page, selectors: dict[str, str], kind: str,
     if kind == "modified":
         return None
     hint = hint if hint and dates.plausible(hint, page.now) else None
-    visible = _visible_date(page)
+    # our reading of date text knows how Russian pages write dates; elsewhere htmldate's
+    # reading of the page is the better one (benchmarks/realpages.py)
+    visible = _visible_date(page) if _cyrillic(page) else _htmldate(page)
     if hint is None:
         return visible
     if visible is None or abs(visible - hint) > HINT_DATE_TOLERANCE:
