@@ -35,6 +35,9 @@ F1_PASS = 0.8
 
 from crawler.clean import NotArticle, clean  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "benchmarks" / "realpages"))
+from lay_out import load_manifest  # noqa: E402  (the manifest with the corpora's own truth)
+
 try:
     import trafilatura
 except ImportError:  # the benchmark still runs, newsmon column only
@@ -145,15 +148,6 @@ def timed(func, html: bytes, url: str) -> tuple[dict, float]:
 
 
 
-def load_manifest() -> dict:
-    """manifest.json with the corpora's own truth (pages/truth.json, written by
-    build_manifest.py from the mirrors and never committed) laid over it."""
-    manifest = json.loads((HERE / "manifest.json").read_text(encoding="utf-8"))
-    truth_file = HERE / "pages" / "truth.json"
-    truth = json.loads(truth_file.read_text(encoding="utf-8")) if truth_file.exists() else {}
-    for page in manifest["pages"]:
-        page["truth"] = {**truth.get(page["id"], {}), **page["truth"]}
-    return manifest
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

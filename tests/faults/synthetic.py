@@ -32,3 +32,12 @@ def write_jsonl(path: Path, items: list[dict]) -> Path:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in items),
                     encoding="utf-8")
     return path
+
+
+def imported_archive(root: Path, count: int, words: int, seed: int) -> Path:
+    """A data dir holding `count` synthetic articles, imported the way a user imports."""
+    from conftest import run_newsmon
+
+    export = write_jsonl(root / "all.jsonl", records(count, words=words, seed=seed))
+    assert run_newsmon("import", str(export), data_dir=root / "data").returncode == 0
+    return root / "data"

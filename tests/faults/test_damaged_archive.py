@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import run_newsmon
-from synthetic import records, write_jsonl
+from synthetic import imported_archive
 
 from indexer.index import Index
 
@@ -18,10 +18,7 @@ COUNT = 300
 
 @pytest.fixture(scope="module")
 def original(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("damaged")
-    export = write_jsonl(root / "all.jsonl", records(COUNT, words=300, seed=5))
-    assert run_newsmon("import", str(export), data_dir=root / "data").returncode == 0
-    return root / "data"
+    return imported_archive(tmp_path_factory.mktemp("damaged"), COUNT, words=300, seed=5)
 
 
 @pytest.fixture
