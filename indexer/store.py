@@ -14,6 +14,7 @@ from typing import IO
 from crawler.article import Article
 from indexer.archive import Archive
 from indexer.index import Index, IndexBusy, IndexMissing
+from indexer.stories import Stories
 
 SAVE_CHUNK = 500
 log = logging.getLogger("newsmon.store")
@@ -97,10 +98,13 @@ class DataDir:
                 while chunk := list(islice(pending, SAVE_CHUNK)):
                     with archive.transaction():
                         saved = [(a, archive.save(a, html, urls)) for a, html, urls in chunk]
+                        # in the same transaction: an article is never archived storyless
+                        story = Stories(archive.db).assign(
+                            a for a, state in saved if state != "unchanged")
                     states += [state for _, state in saved]
                     for article, state in saved:
                         if state != "unchanged":
-                            write(article, state == "new")
+                            write(article, state == "new", story[article.id])
                             changed.append(article.id)
         except (IndexBusy, IndexMissing, OSError) as exc:
             # what was archived stays archived and unindexed, for catch_up() or `newsmon check`
@@ -115,7 +119,9 @@ class DataDir:
         the two commits); returns how many articles were indexed."""
         total = 0
         while batch := archive.unindexed():
-            self.index.add(batch)
+            with archive.transaction():
+                stories = Stories(archive.db).assign(batch)
+            self.index.add(batch, stories)
             archive.mark_indexed(a.id for a in batch)
             total += len(batch)
         return total

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from crawler.article import Article
 from indexer.store import DataDir
+from indexer.stories import in_publication_order
 
 BATCH = 5000
 
@@ -49,8 +50,8 @@ def import_jsonl(path: Path, data_dir: DataDir) -> Counter[str]:
         for article in _articles(path):
             batch.append((article, None, []))
             if len(batch) >= BATCH:
-                states.update(data_dir.store(archive, batch, bulk=True))
+                states.update(data_dir.store(archive, in_publication_order(batch), bulk=True))
                 batch = []
         if batch or not states:  # an empty file still leaves a searchable, empty index
-            states.update(data_dir.store(archive, batch, bulk=True))
+            states.update(data_dir.store(archive, in_publication_order(batch), bulk=True))
     return states
