@@ -37,7 +37,9 @@ from reprints_set import Writer, labelled  # noqa: E402
 
 from crawler.article import Article  # noqa: E402
 from indexer.archive import Archive  # noqa: E402
-from indexer.stories import Stories  # noqa: E402
+from indexer.store import SAVE_CHUNK  # noqa: E402
+from indexer.stories import Stories, in_publication_order  # noqa: E402
+from search.importer import BATCH as IMPORT_BATCH  # noqa: E402
 
 DEV_SEED, HELD_OUT_SEED = 101, 202
 
@@ -52,12 +54,15 @@ def evaluate(seed: int, families: int) -> dict:
         stories = Stories(archive.db)
         found: dict[str, str] = {}
         started = time.perf_counter()
-        batch = [Article.from_json(record) for _, _, record in data]
-        for i in range(0, len(batch), 500):
-            with archive.transaction():
-                for article in batch[i:i + 500]:
-                    archive.save(article)
-                found.update(stories.assign(batch[i:i + 500]))
+        every = [Article.from_json(record) for _, _, record in data]
+        for start in range(0, len(every), IMPORT_BATCH):  # as `newsmon import` orders them
+            batch = [a for a, _, _ in in_publication_order(
+                [(a, None, []) for a in every[start:start + IMPORT_BATCH]])]
+            for i in range(0, len(batch), SAVE_CHUNK):
+                with archive.transaction():
+                    for article in batch[i:i + SAVE_CHUNK]:
+                        archive.save(article)
+                    found.update(stories.assign(batch[i:i + SAVE_CHUNK]))
         seconds = time.perf_counter() - started
     ids = [Article.from_json(r).id for _, _, r in data]
     truth = Counter(f for f, _, _ in data)
@@ -97,7 +102,8 @@ def import_corpus(n: int, path: Path) -> None:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
-OFF = "import indexer.stories as s; s.Stories.assign = lambda self, articles: {}; "
+OFF = ("import indexer.stories as s; "
+       "s.Stories.assign = lambda self, articles: {a.id: None for a in articles}; ")
 
 
 def timed_import(corpus: Path, data_dir: Path, clustering: bool) -> tuple[float, float]:
