@@ -34,8 +34,6 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 import numpy as np
-from datasketch import MinHash
-from datasketch.minhash import _fmix  # the scheme's input mix, pinned in pyproject.toml
 
 SCHEMA = """
 -- the story of each archived article: `story` is the id of the article that founded it
@@ -64,12 +62,13 @@ MIN_SHARED = 8       # shingles in common, at least: two short notes share littl
 NEAR_COPY = 0.9      # a member this close to another adds no bands of its own
 CANDIDATES = 40      # members sharing most bands, looked at per article
 PER_STORY = 3        # members of one story checked before it is given up
+BUCKET = 64          # members one band key keeps (see _candidates)
 CACHE = 4000         # texts kept ready for checking (their shingle sets)
 
 # numbers (a date, a time, a phone: one mark each), and capitalized words not starting a
 # sentence (group 1 is the sentence end before one): names, places, organizations
 _MARK = re.compile(r"([.!?…]\s+|^)?(?:([A-ZА-ЯЁ][a-zа-яё]+)|(\d+(?:[:.,\-]\d+)*))")
-_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32").permutations
+_SCHEME: list = []  # datasketch's permutations and input mix, loaded on first use
 _BANDS = np.arange(NUM_PERM // ROWS, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
 
 
@@ -155,9 +154,15 @@ def signature(text: Text) -> np.ndarray:
     applied to the whole shingle array at once; MinHash.update_batch calls a hash function
     per shingle, a third of the clustering time.  tests/test_stories.py checks that both
     give the same values."""
-    a, b = _PERMUTATIONS
+    if not _SCHEME:  # importing datasketch takes a second: only commands that cluster pay it
+        from datasketch import MinHash
+        from datasketch.minhash import _fmix  # the scheme's input mix; pinned in pyproject
+
+        _SCHEME.extend([MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32").permutations,
+                        _fmix])
+    (a, b), fmix = _SCHEME
     with np.errstate(over="ignore"):
-        mixed = _fmix(text.shingles.astype(np.uint32), 32).reshape(-1, 1)
+        mixed = fmix(text.shingles.astype(np.uint32), 32).reshape(-1, 1)
         return (mixed * a + b).min(axis=0)
 
 
@@ -228,9 +233,10 @@ class Stories:
 
     def _join(self, article_id: str, text: Text, published: int | None) -> str:
         keys = band_keys(text)
+        candidates, full = self._candidates(keys)
         best: tuple[tuple[int, int], str] | None = None
         near_copy = False
-        for story, members in self._candidates(keys):
+        for story, members in candidates:
             for member, member_published in members[:PER_STORY]:
                 other = self._text(member)
                 if other is None or not reprints(text, other):
@@ -248,23 +254,36 @@ class Stories:
         self._remember(member, text)
         if not near_copy:  # a near copy's bands would only repeat its original's
             self.db.executemany("INSERT OR IGNORE INTO story_bands (key, member) VALUES (?, ?)",
-                                [(k, member) for k in keys])
+                                [(k, member) for k in keys if k not in full])
         return story
 
-    def _candidates(self, keys: list[int]) -> list[tuple[str, list[tuple[int, int | None]]]]:
-        """Stories of the members sharing most bands with these keys, most shared first."""
+    def _candidates(self, keys: list[int]
+                    ) -> tuple[list[tuple[str, list[tuple[int, int | None]]]], set[int]]:
+        """Stories of the members sharing most bands with these keys, most shared first;
+        and the keys whose bucket is full.  A bucket holds at most BUCKET members: a band
+        that many articles share is boilerplate, or a story already well represented, and
+        an unbounded bucket made every lookup slower as the archive grew."""
         if not keys:
-            return []
-        rows = self.db.execute(
-            "SELECT b.member, COUNT(*) AS shared, m.story, m.published FROM story_bands b "
-            "JOIN story_members m ON m.member = b.member "
-            f"WHERE b.key IN ({', '.join('?' * len(keys))}) "
-            "GROUP BY b.member ORDER BY shared DESC, b.member LIMIT ?",
-            [*keys, CANDIDATES]).fetchall()
+            return [], set()
+        shared: dict[int, int] = {}
+        per_key: dict[int, int] = {}
+        for key, member in self.db.execute(
+                f"SELECT key, member FROM story_bands WHERE key IN ({', '.join('?' * len(keys))})",
+                keys):
+            shared[member] = shared.get(member, 0) + 1
+            per_key[key] = per_key.get(key, 0) + 1
+        full = {key for key, n in per_key.items() if n >= BUCKET}
+        top = sorted(shared, key=lambda m: (-shared[m], m))[:CANDIDATES]
+        if not top:
+            return [], full
+        rows = {member: (story, published) for member, story, published in self.db.execute(
+            f"SELECT member, story, published FROM story_members WHERE member IN "
+            f"({', '.join('?' * len(top))})", top)}
         stories: dict[str, list[tuple[int, int | None]]] = {}
-        for member, _shared, story, published in rows:
+        for member in top:
+            story, published = rows[member]
             stories.setdefault(story, []).append((member, published))
-        return list(stories.items())
+        return list(stories.items()), full
 
     def _remember(self, member: int, text: Text) -> None:
         self._texts[member] = text
