@@ -20,6 +20,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/search.py
 	$(BIN)/python benchmarks/extraction.py
 	$(BIN)/python benchmarks/topic.py
+	$(BIN)/python benchmarks/reprints.py --import 20000
 	$(BIN)/python benchmarks/analyzers.py
 
 $(STAMP): pyproject.toml

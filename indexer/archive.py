@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from crawler.article import Article, article_id, normalize_url
+from indexer import stories
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -133,6 +134,7 @@ class Archive:
                     self.db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
         self.db.execute("CREATE INDEX IF NOT EXISTS articles_unindexed ON articles(indexed) "
                         "WHERE indexed = 0")
+        stories.migrate(self.db)  # the story tables (indexer/stories.py), added in place
 
     def close(self) -> None:
         self.db.close()

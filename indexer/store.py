@@ -15,6 +15,7 @@ from crawler.article import Article
 from indexer import health
 from indexer.archive import Archive
 from indexer.index import Index, IndexBusy, IndexMissing
+from indexer.stories import Stories
 
 SAVE_CHUNK = 500
 log = logging.getLogger("newsmon.store")
@@ -102,10 +103,13 @@ class DataDir:
                 while chunk := list(islice(pending, SAVE_CHUNK)):
                     with archive.transaction():
                         saved = [(a, archive.save(a, html, urls)) for a, html, urls in chunk]
+                        # in the same transaction: an article is never archived storyless
+                        story = Stories(archive.db).assign(
+                            a for a, state in saved if state != "unchanged")
                     states += [state for _, state in saved]
                     for article, state in saved:
                         if state != "unchanged":
-                            write(article, state == "new")
+                            write(article, state == "new", story[article.id])
                             changed.append(article.id)
         except (IndexBusy, IndexMissing, OSError) as exc:
             # what was archived stays archived and unindexed, for catch_up() or `newsmon check`
@@ -118,12 +122,13 @@ class DataDir:
     def index_archived(self, archive: Archive, ids: list[tuple[str, bool]]) -> None:
         """Index articles already committed to the archive, (id, is new) each, in one bulk
         commit; if the index cannot be written they stay unindexed for catch_up()."""
+        story = Stories(archive.db).story_of([i for i, _ in ids])
         try:
             with self.index.writing(bulk=True) as write:
                 for article_id, is_new in ids:
                     article = archive.get(article_id)
                     if article is not None:
-                        write(article, is_new)
+                        write(article, is_new, story.get(article_id))
         except (IndexBusy, IndexMissing, OSError) as exc:
             log.warning("index not updated (%s); the next crawl or `newsmon check` will", exc)
             return
@@ -134,7 +139,9 @@ class DataDir:
         the two commits); returns how many articles were indexed."""
         total = 0
         while batch := archive.unindexed():
-            self.index.add(batch)
+            with archive.transaction():
+                stories = Stories(archive.db).assign(batch)
+            self.index.add(batch, stories)
             archive.mark_indexed(a.id for a in batch)
             total += len(batch)
         return total

@@ -88,7 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=10, help="hits to show (default 10)")
     p.add_argument("--offset", type=int, default=0, help="skip this many hits first")
     p.add_argument("--format", choices=("table", "json", "jsonl", "csv"), default="table")
-    p.add_argument("--count", action="store_true", help="print only the number of hits")
+    p.add_argument("--count", action="store_true",
+                   help="print only the number of hits (stories; articles with --all)")
+    p.add_argument("--all", action="store_true",
+                   help="every matching article, not one per story (reprints folded)")
     p.add_argument("--queries", type=Path, metavar="FILE",
                    help="run one query per line of FILE, printing JSON lines")
 
@@ -130,6 +133,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "json"), default="table")
 
     sub.add_parser("reindex", help="rebuild the search index from the archive")
+    p = sub.add_parser("stories", help="reprints grouped into stories: counts, or re-cluster")
+    p.add_argument("--rebuild", action="store_true",
+                   help="re-cluster the whole archive in publication order (deterministic; "
+                        "stories are then named after their first publisher)")
     sub.add_parser("compact", help="merge the index's segments into one (after a big import: "
                                    "searches about twice as fast)")
     p = sub.add_parser("check", help="compare the index with the archive and repair the index")
@@ -299,7 +306,7 @@ def cmd_search(args: Any) -> int:
         raise UsageError(f"--from {args.date_from} is after --to {args.date_to}")
     searcher = Searcher(_data_dir(args))
     options = {"day_from": day_from, "day_to": day_to, "sources": args.source, "sort": args.sort,
-               "limit": args.limit, "offset": args.offset}
+               "limit": args.limit, "offset": args.offset, "group": not args.all}
     if args.queries:
         if args.query:
             raise UsageError("give either QUERY or --queries FILE, not both")
@@ -307,6 +314,7 @@ def cmd_search(args: Any) -> int:
             try:
                 page = searcher.search(query, **options)
                 record: dict[str, Any] = {"query": query, "total": page.total,
+                                          "articles": page.articles,
                                           "hits": [output.hit_json(h) for h in page.hits]}
                 if page.suggestion:
                     record["suggestion"] = page.suggestion
@@ -331,9 +339,10 @@ def cmd_search(args: Any) -> int:
         rows = [{**output.hit_json(h), "snippet": output.snippet(h.snippet, "plain")}
                 for h in page.hits]
         sys.stdout.write(output.to_csv(rows, ["id", "published", "source", "title", "url",
-                                              "score", "snippet"]))
+                                              "score", "snippet", "story", "story_size"]))
     else:
-        print(output.table(page.hits, page.total, args.offset, sys.stdout.isatty()))
+        print(output.table(page.hits, page.total, args.offset, sys.stdout.isatty(),
+                           None if args.all else page.articles))
     return 0
 
 
@@ -350,15 +359,35 @@ def _query_lines(path: Path) -> Iterator[tuple[int, str]]:
 
 
 def cmd_show(args: Any) -> int:
+    from indexer.stories import Stories
+
     with _data_dir(args).open_archive() as archive:
         article = archive.get(args.key.strip())
-    if article is None:
-        raise NotFound(f"no archived article {args.key!r}")
+        if article is None:
+            raise NotFound(f"no archived article {args.key!r}")
+        stories = Stories(archive.db)
+        story = stories.story_of([article.id]).get(article.id)
+        members = stories.members([story])[story] if story else []
     if args.format == "json":
-        print(output.dumps(article.to_json()))
+        print(output.dumps({**article.to_json(), "story": story}))
         return 0
     print(terminal_safe(article_text(article)))
+    if len(members) > 1:
+        print(terminal_safe(story_text(article.id, story, members)))
     return 0
+
+
+def story_text(article_id: str, story: str | None, members: list[dict[str, Any]]) -> str:
+    """The story's first publisher and its other articles, for `show`."""
+    first = members[0]
+    who = ("this article" if first["id"] == article_id
+           else f"{first['source'] or '—'}, {first['published'] or 'undated'}")
+    lines = ["", f"Сюжет {story}: {len(members)} articles; first published by {who}"]
+    for m in members:
+        if m["id"] != article_id:
+            lines.append(f"  {(m['published'] or '—')[:16]:<16}  {squash(m['source'] or '—'):<14}"
+                         f"  {m['url']}  [{m['id']}]")
+    return "\n".join(lines)
 
 
 def article_text(article: Article) -> str:
@@ -482,15 +511,23 @@ def check_sources(config: Config, sources: list[Any], fmt: str) -> int:
 
 
 def cmd_stats(args: Any) -> int:
+    from indexer.stories import Stories
+
     data_dir = _data_dir(args)
     with data_dir.open_archive() as archive:
         stats = archive.stats()
+        stats.update(Stories(archive.db).counts())
     if args.format == "json":
         print(output.dumps(stats))
         return 0
-    print(f"{stats['articles']} articles")
+    print(f"{stats['articles']} articles in {stats['stories']} stories")
     print("\nby source:")
     print(output.bars(stats["by_source"]))  # type: ignore[arg-type]
+    print("\nfirst publications and reprints, by source:")
+    for source, row in sorted(stats["by_source_stories"].items(),  # type: ignore[union-attr]
+                              key=lambda item: -item[1]["first"]):
+        print(f"  {squash(source) or '—':<14}  {row['first']:>6} first  "
+              f"{row['reprints']:>6} reprints")
     print("\nby month:")
     print(output.bars(stats["by_month"]))  # type: ignore[arg-type]
     return 0
@@ -499,10 +536,12 @@ def cmd_stats(args: Any) -> int:
 def cmd_export(args: Any) -> int:
     data_dir = _data_dir(args)
     with data_dir.open_archive() as archive:
+        story_of = _story_lookup(archive)
         handle = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
         try:
             for article in archive.iter_articles():
-                handle.write(article.dumps() + "\n")
+                record = {**article.to_json(), "story": story_of(article.id)}
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
         finally:
             if args.output:
                 handle.close()
@@ -560,11 +599,49 @@ def cmd_rejected(args: Any) -> int:
 
 
 def cmd_reindex(args: Any) -> int:
+    from indexer.stories import Stories
+
     data_dir = _data_dir(args)
     with data_dir.open_archive() as archive:
-        total = data_dir.index.rebuild(archive.iter_articles())
+        with archive.transaction():  # an archive made before stories gets them first
+            assigned = Stories(archive.db).assign_missing()
+        total = data_dir.index.rebuild(archive.iter_articles(), story_of=_story_lookup(archive))
         archive.mark_all_indexed()
+    if assigned:
+        print(f"grouped {assigned} articles into stories")
     print(f"reindexed {total} articles into {data_dir.index.path}")
+    return 0
+
+
+def _story_lookup(archive: Any) -> Any:
+    """id -> story, one indexed lookup each: the whole map of a large archive is not held."""
+    def story_of(article_id: str) -> str | None:
+        row = archive.db.execute("SELECT story FROM story_members WHERE article_id = ?",
+                                 (article_id,)).fetchone()
+        return row[0] if row else None
+    return story_of
+
+
+def cmd_stories(args: Any) -> int:
+    """Re-clustering renames stories after their first publishers, so it is a command of
+    its own, never a side effect; the index gets the changed articles again."""
+    from indexer.stories import Stories
+
+    data_dir = _data_dir(args)
+    with data_dir.open_archive() as archive:
+        stories = Stories(archive.db)
+        if args.rebuild:
+            with archive.transaction():
+                changed = stories.rebuild()
+            archive.mark_indexed(changed, value=0)
+            data_dir.catch_up(archive)
+            print(f"re-clustered {archive.count()} articles: {len(changed)} changed story")
+        counts = stories.counts()
+        missing = stories.unassigned()
+        articles = archive.count()
+    print(f"{articles} articles in {counts['stories']} stories")
+    if missing:
+        print(f"{missing} articles have no story yet: run `newsmon reindex`")
     return 0
 
 
@@ -703,7 +780,7 @@ def cmd_check(args: Any) -> int:
             indexed = index.ids()
         except IndexMissing as exc:
             print(f"{exc}; rebuilding", file=sys.stderr)
-            total = index.rebuild(archive.iter_articles())
+            total = index.rebuild(archive.iter_articles(), story_of=_story_lookup(archive))
             archive.mark_all_indexed()
             print(f"index rebuilt: {total} articles")
             return 0
@@ -747,6 +824,7 @@ COMMANDS = {
     "reindex": cmd_reindex, "compact": cmd_compact, "demo": cmd_demo,
     "schedule": cmd_schedule, "status": cmd_status, "watch": cmd_watch, "digest": cmd_digest,
     "check": cmd_check, "reclean": cmd_reclean, "rejected": cmd_rejected,
+    "stories": cmd_stories,
 }
 
 def cmd_backup(args: Any) -> int:

@@ -14,6 +14,7 @@ from indexer.analysis import lemma, spelling_candidates, word_forms
 from indexer.index import Hit, make_schema
 from indexer.readings import Readings
 from indexer.store import DataDir
+from indexer.stories import Stories
 from search.query import build, highlight_terms
 from search.snippets import Matcher, make_snippet
 from search.words import WordCache, query_words
@@ -21,9 +22,10 @@ from search.words import WordCache, query_words
 
 @dataclass(frozen=True)
 class Results:
-    total: int
+    total: int  # stories when grouped, else articles
     hits: list[Hit] = field(default_factory=list)
     suggestion: str | None = None  # «Did you mean …?» when nothing matched
+    articles: int = 0  # matching articles, grouped or not
 
 
 class Searcher:
@@ -40,13 +42,15 @@ class Searcher:
 
     def search(self, text: str, *, day_from: date | None = None, day_to: date | None = None,
                sources: list[str] | None = None, sort: str = "relevance", limit: int = 10,
-               offset: int = 0, ids: list[str] | None = None) -> Results:
+               offset: int = 0, ids: list[str] | None = None, group: bool = True) -> Results:
+        """`group`: one hit per story (reprints folded into their best-ranked article)."""
         archived = Readings(self.index.path)
         try:
             self.words.prime(text, archived.lemmas(query_words(text)))
             query = build(text, self.schema)
             page = self.index.search(query, day_from=day_from, day_to=day_to, sources=sources,
-                                     sort=sort, limit=limit, offset=offset, ids=ids)
+                                     sort=sort, limit=limit, offset=offset, ids=ids,
+                                     group=group)
             if not page.total:
                 return Results(total=0, suggestion=self._suggest(text, query))
             lemmas, prefixes = highlight_terms(query)
@@ -58,9 +62,14 @@ class Searcher:
         matcher = Matcher(forms, tuple(sorted(prefixes)))
         self.words.keep(text, lemmas)
         texts = self.archive.texts([h.id for h in page.hits])
-        hits = [replace(h, snippet=make_snippet(texts.get(h.id, ""), matcher))
+        members = Stories(self.archive.db).members(h.story for h in page.hits if h.story)
+        hits = [replace(h, snippet=make_snippet(texts.get(h.id, ""), matcher),
+                        story_size=max(1, len(members.get(h.story or "", []))),
+                        reprints=tuple(str(m["source"] or "—")
+                                       for m in members.get(h.story or "", [])
+                                       if m["id"] != h.id))
                 for h in page.hits]
-        return Results(total=page.total, hits=hits)
+        return Results(total=page.total, hits=hits, articles=page.articles)
 
     def _suggest(self, text: str, query) -> str | None:
         """A spelling of the query whose every word the archive knows, when one is near."""

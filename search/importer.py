@@ -13,9 +13,11 @@ import json
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from crawler.article import Article
 from indexer.store import DataDir
+from indexer.stories import Stories, in_publication_order
 from search.validate import check_record
 
 BATCH = 5000  # articles per index commit: a batch's postings are held in memory
@@ -53,11 +55,14 @@ def import_jsonl(path: Path, data_dir: DataDir) -> Counter[str]:
     with data_dir.open_archive(create=True) as archive:
         data_dir.catch_up(archive)
         with archive.transaction():
+            stories = Stories(archive.db)
+            batch: list[Article] = []
             for article in _articles(path):
-                state = archive.save(article)
-                states[state] += 1
-                if state != "unchanged":
-                    changed[article.id] = state == "new"
+                batch.append(article)
+                if len(batch) >= BATCH:
+                    _save(archive, stories, batch, states, changed)
+                    batch = []
+            _save(archive, stories, batch, states, changed)
         ids = list(changed)
         for start in range(0, len(ids), BATCH):
             chunk = ids[start:start + BATCH]
@@ -65,3 +70,19 @@ def import_jsonl(path: Path, data_dir: DataDir) -> Counter[str]:
         if not ids:  # an empty file still leaves a searchable, empty index
             data_dir.store(archive, [], bulk=True)
     return states
+
+
+def _save(archive: Any, stories: Stories, batch: list[Article], states: Counter[str],
+          changed: dict[str, bool]) -> None:
+    """One batch into the open import transaction, earliest published first, each article
+    joining its story (an export lists articles by id: an original archived before its
+    reposts gathers them all)."""
+    ordered = [a for a, _, _ in in_publication_order([(a, None, []) for a in batch])]
+    saved = []
+    for article in ordered:
+        state = archive.save(article)
+        states[state] += 1
+        if state != "unchanged":
+            changed[article.id] = state == "new"
+            saved.append(article)
+    stories.assign(saved)

@@ -40,7 +40,21 @@ def snippet(text: str, style: str) -> str:
 
 def hit_json(hit: Hit) -> dict[str, Any]:
     return {"id": hit.id, "url": hit.url, "title": hit.title, "source": hit.source,
-            "published": hit.published, "score": hit.score, "snippet": snippet(hit.snippet, "html")}
+            "published": hit.published, "score": hit.score, "snippet": snippet(hit.snippet, "html"),
+            "story": hit.story, "story_size": hit.story_size}
+
+
+def reprints_line(hit: Hit, shown: int = 5) -> str:
+    """«+4 перепечатки: v1, v102, …»: the story's other articles, by source, first
+    publisher first."""
+    if not hit.reprints:
+        return ""
+    n = len(hit.reprints)
+    noun = ("перепечатка" if n % 10 == 1 and n % 100 != 11 else
+            "перепечатки" if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14) else
+            "перепечаток")
+    names = ", ".join(terminal_safe(squash(s)) for s in hit.reprints[:shown])
+    return f"+{n} {noun}: {names}{', …' if n > shown else ''}"
 
 
 def width(text: str) -> int:
@@ -54,7 +68,9 @@ def fit(text: str, size: int) -> str:
     return text[: max(0, size - 1)] + "…"
 
 
-def table(hits: list[Hit], total: int, offset: int, color: bool) -> str:
+def table(hits: list[Hit], total: int, offset: int, color: bool,
+          articles: int | None = None) -> str:
+    """`articles`: the total is of stories, of which these articles match."""
     columns = shutil.get_terminal_size((120, 20)).columns
     lines = []
     title_width = max(30, columns - 10 - 2 - 14 - 2)
@@ -64,8 +80,14 @@ def table(hits: list[Hit], total: int, offset: int, color: bool) -> str:
         lines.append(f"{BOLD}{head}{RESET}" if color else head)
         lines.append("    " + snippet(hit.snippet, "ansi" if color else "plain"))
         lines.append(f"    {terminal_safe(hit.url)}  [{hit.id}]")
+        if reprints_line(hit):
+            lines.append(f"    {reprints_line(hit)}")
         lines.append("")
-    noun = "article" if total == 1 else "articles"
+    if articles is None:
+        noun = "article" if total == 1 else "articles"
+    else:
+        noun = (f"{'story' if total == 1 else 'stories'} "
+                f"({articles} {'article' if articles == 1 else 'articles'})")
     shown = f"{offset + 1}–{offset + len(hits)} of {total}" if hits else f"none of {total}"
     lines.append(f"{shown} {noun}")
     return "\n".join(lines)

@@ -51,13 +51,23 @@ def record_hits(data_dir: DataDir, run_id: str, new_ids: list[str]) -> int:
         return 0
     searcher = Searcher(data_dir)
     found = []
+    db = searcher.archive.db
+
+    def seen(story: str | None) -> set[tuple[str, str | None]]:
+        """(watch, story) pairs already hit: a reprint of a story a digest showed is not
+        news again."""
+        return set(db.execute(
+            "SELECT h.watch, m.story FROM watch_hits h JOIN story_members m "
+            "ON m.article_id = h.article_id WHERE m.story = ?", (story,))) if story else set()
+
     for watch in listed:
         try:
             page = searcher.search(watch["query"], sources=[watch["source"]] if watch["source"]
                                    else None, ids=new_ids, limit=len(new_ids))
         except QueryError:
             continue
-        found += [(watch["name"], hit.id, run_id, _now()) for hit in page.hits]
+        found += [(watch["name"], hit.id, run_id, _now())
+                  for hit in page.hits if (watch["name"], hit.story) not in seen(hit.story)]
     with data_dir.open_archive() as archive, archive.db:
         archive.db.executemany("INSERT OR IGNORE INTO watch_hits VALUES (?, ?, ?, ?)", found)
     return len(found)
@@ -75,7 +85,9 @@ def digest(data_dir: DataDir, since: date) -> list[dict[str, Any]]:
         matched = dict(rows)
         page = searcher.search(watch["query"], ids=list(matched), limit=max(1, len(matched)),
                                sort="date")
-        hits = [{**output.hit_json(hit), "matched": matched[hit.id]} for hit in page.hits]
+        # one entry per story (the search groups them), with the sources that carried it
+        hits = [{**output.hit_json(hit), "matched": matched[hit.id],
+                 "reprinted_by": list(hit.reprints)} for hit in page.hits]
         result.append({"watch": watch["name"], "query": watch["query"], "hits": hits})
     return result
 
@@ -95,11 +107,11 @@ def render(groups: list[dict[str, Any]], fmt: str, since: date) -> str:
             if fmt == "markdown":
                 snippet = snippet.replace("<b>", "**").replace("</b>", "**")
                 lines.append(f"- **[{_md(hit['title'])}]({hit['url']})** — {day}, "
-                             f"{hit['source']}  \n  {snippet}")
+                             f"{hit['source']}{_also(hit)}  \n  {snippet}")
             else:
                 plain = snippet.replace("<b>", "").replace("</b>", "")
-                lines.append(f"{day}  {hit['source']}  {hit['title']}\n    {plain}\n"
-                             f"    {hit['url']}")
+                lines.append(f"{day}  {hit['source']}{_also(hit)}  {hit['title']}\n"
+                             f"    {plain}\n    {hit['url']}")
         if not group["hits"]:
             lines.append("(nothing new)")
         lines.append("")
@@ -125,6 +137,12 @@ def write_days(groups: list[dict[str, Any]], directory: Path) -> list[Path]:
         path.write_text(render(day_groups, "markdown", date.fromisoformat(day)), encoding="utf-8")
         written.append(path)
     return written
+
+
+def _also(hit: dict[str, Any]) -> str:
+    """The story's other sources, after the hit's own: «(also v1, v102)»."""
+    others = [s for s in dict.fromkeys(hit.get("reprinted_by") or []) if s != hit["source"]]
+    return f" (also {', '.join(others)})" if others else ""
 
 
 def _md(text: str) -> str:

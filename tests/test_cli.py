@@ -71,7 +71,7 @@ def test_table_csv_and_jsonl_output(cli):
     code, out, _ = cli("search", "колледжи")
     assert code == 0
     assert "Комитет образования подвёл итоги приёмной кампании в колледжах" in out
-    assert "of 2 articles" in out and "\x1b" not in out  # no colour when not a terminal
+    assert "of 2 stories (2 articles)" in out and "\x1b" not in out  # no colour: not a tty
     code, out, _ = cli("search", "колледжи", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert len(rows) == 2 and rows[0]["url"].startswith("http://127.0.0.1:")
@@ -219,7 +219,7 @@ def test_total_counts_every_match_beyond_the_page(cli, tmp_path):
     code, out, _ = cli("search", "школа", "--limit", "5", "--count", data_dir=data_dir)
     assert code == 0 and int(out) == 60
     code, out, _ = cli("search", "школа", "--limit", "5", data_dir=data_dir)
-    assert code == 0 and "1–5 of 60 articles" in out
+    assert code == 0 and "1–5 of 60 stories (60 articles)" in out
 
 
 def test_searching_archived_words_loads_no_dictionary(crawled, tmp_path, monkeypatch):

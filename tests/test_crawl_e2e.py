@@ -67,7 +67,8 @@ def test_search_finds_other_word_forms(cli, query, expected_title_word):
 def test_search_json_hit_shape_and_highlight(cli):
     hits = search_json(cli, "колледжи")
     assert hits
-    assert set(hits[0]) == {"id", "url", "title", "source", "published", "score", "snippet"}
+    assert set(hits[0]) == {"id", "url", "title", "source", "published", "score", "snippet",
+                            "story", "story_size"}
     assert any("<b>" in h["snippet"] for h in hits)
     assert all(h["source"] == "testsite" for h in hits)
 

@@ -1,0 +1,419 @@
+"""Stories: one press item and its reprints by other outlets, found when an article is
+archived.
+
+A regional press release is reposted by most outlets within hours or days, with a new
+headline, an attribution line («Как сообщили в пресс-службе…»), the tail cut or a
+promo line added.  Each article joins the story of the earliest-published archived
+article it reprints, or founds a story of its own, named after its own id.
+
+Finding candidates must not compare an article with the whole archive: the body's
+word 3-gram shingles get a MinHash signature (datasketch), cut into bands; an
+article's band keys are stored in SQLite (`story_bands`), so a candidate is an
+article sharing a band, found by one indexed lookup, with memory bounded by SQLite's
+page cache, not by the archive.  Bands of two rows make an article whose shingle sets
+overlap by a Jaccard of 0.3 (a reprint with most of its tail cut) a candidate in 99%
+of cases; candidates are then confirmed exactly on their shingle sets, by containment
+(the shorter text's share of shingles found in the other), so a reprint cut to a third
+still counts, and a follow-up that quotes one paragraph («Напомним, …») does not.
+Template notices (a water cut-off, an exam timetable: the same sentences, another date
+and address) share most shingles; what tells them apart is their numbers and names, so
+those must agree too.
+
+Ids shown to users stay: an archived article never changes story, whatever arrives
+later; a story's first publisher is its earliest-published member, computed when asked,
+so a repost archived before its original still ends up with the original named first.
+`rebuild()` re-clusters the archive in publication order, deterministically.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections import OrderedDict
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+import numpy as np
+
+SCHEMA = """
+-- the story of each archived article: `story` is the id of the article that founded it
+CREATE TABLE IF NOT EXISTS story_members (
+    member INTEGER PRIMARY KEY,          -- arrival order; compact reference for the bands
+    article_id TEXT NOT NULL UNIQUE,
+    story TEXT NOT NULL,
+    published INTEGER                    -- UTC epoch seconds, NULL when undated
+);
+CREATE INDEX IF NOT EXISTS story_members_story ON story_members(story);
+-- MinHash band keys (band number mixed in) of each member's body shingles
+CREATE TABLE IF NOT EXISTS story_bands (
+    key INTEGER NOT NULL,
+    member INTEGER NOT NULL,
+    PRIMARY KEY (key, member)
+) WITHOUT ROWID;
+"""
+
+SHINGLE = 3          # words per shingle
+NUM_PERM = 64        # MinHash permutations
+ROWS = 2             # rows per LSH band: 32 bands
+SEED = 1
+CONTAINMENT = 0.6    # share of the shorter text's shingles found in the other
+MARKS = 0.6          # share of the shorter text's numbers and names found in the other
+MIN_SHARED = 8       # shingles in common, at least: two short notes share little by chance
+NEAR_COPY = 0.9      # a member this close to another adds no bands of its own
+CANDIDATES = 40      # members sharing most bands, looked at per article
+PER_STORY = 3        # members of one story checked before it is given up
+BUCKET = 64          # members one band key keeps (see _candidates)
+CACHE = 4000         # texts kept ready for checking (their shingle sets)
+
+# numbers (a date, a time, a phone: one mark each), and capitalized words not starting a
+# sentence (group 1 is the sentence end before one): names, places, organizations
+_MARK = re.compile(r"([.!?…]\s+|^)?(?:([A-ZА-ЯЁ][a-zа-яё]+)|(\d+(?:[:.,\-]\d+)*))")
+_SCHEME: list = []  # datasketch's permutations and input mix, loaded on first use
+_BANDS = np.arange(NUM_PERM // ROWS, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+
+
+class Text:
+    """What the exact check compares: a body's shingle hashes (sorted, unique uint32) and,
+    only when a candidate is checked, its marks."""
+
+    __slots__ = ("_marks", "raw", "shingles")
+
+    def __init__(self, shingles: np.ndarray, raw: str) -> None:
+        self.shingles = shingles
+        self.raw = raw
+        self._marks: frozenset[str] | None = None
+
+    @property
+    def marks(self) -> frozenset[str]:
+        if self._marks is None:
+            found = {m.group(2) or m.group(3) for m in _MARK.finditer(self.raw)
+                     if m.group(1) is None}
+            self._marks = frozenset(m.lower().replace("ё", "е") for m in found if m)
+        return self._marks
+
+
+def text_of(lead: str | None, body: str) -> str:
+    return f"{lead}\n\n{body}" if lead else body
+
+
+def prepare(text: str) -> Text:
+    """Shingle hashes without a Python step per word: the text's code points as an array,
+    each word's polynomial hash from prefix sums (arithmetic modulo 2**64), then each
+    SHINGLE words mixed into one hash."""
+    points = np.frombuffer(text.lower().replace("ё", "е").encode("utf-32-le"), dtype=np.uint32)
+    letter = np.zeros(len(points) + 2, dtype=bool)
+    letter[1:-1] = _LETTER[np.minimum(points, len(_LETTER) - 1)]
+    edges = np.flatnonzero(letter[1:] != letter[:-1])
+    starts, ends = edges[0::2], edges[1::2]
+    if not len(starts):
+        return Text(np.empty(0, dtype=np.uint32), text)
+    n = len(points)
+    powers = _powers(n + 1)
+    with np.errstate(over="ignore"):
+        prefix = np.concatenate((_ZERO, np.cumsum(points.astype(np.uint64) * powers[0][:n],
+                                                 dtype=np.uint64)))
+        hashes = (prefix[ends] - prefix[starts]) * powers[1][starts]
+        hashes ^= hashes >> np.uint64(31)
+        if len(hashes) >= SHINGLE:
+            end = len(hashes) - SHINGLE + 1
+            mixed = hashes[:end].copy()
+            for k in range(1, SHINGLE):
+                mixed = mixed * np.uint64(0x100000001B3) ^ hashes[k:end + k]
+        else:
+            mixed = hashes
+        values = (mixed ^ (mixed >> np.uint64(29))).astype(np.uint32)
+    values.sort()
+    if len(values) > 1:
+        values = values[np.concatenate(([True], values[1:] != values[:-1]))]
+    return Text(values, text)
+
+
+_BASE = np.uint64(0x9E3779B97F4A7C15 | 1)  # odd, so invertible modulo 2**64
+_ZERO = np.zeros(1, dtype=np.uint64)
+_LETTER = np.zeros(0x451, dtype=bool)  # word characters after lower(): a-z, 0-9, а-я
+_LETTER[0x61:0x7B] = _LETTER[0x30:0x3A] = _LETTER[0x430:0x450] = True
+_POWERS: list[np.ndarray] = [np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64)]
+
+
+def _powers(n: int) -> list[np.ndarray]:
+    """BASE**k and BASE**-k modulo 2**64 for k < n, grown as longer texts come."""
+    global _POWERS
+    if len(_POWERS[0]) < n:
+        size = max(n, 2 * len(_POWERS[0]), 1 << 14)
+        inverse = np.uint64(pow(int(_BASE), -1, 1 << 64))
+        with np.errstate(over="ignore"):
+            up = np.cumprod(np.full(size, _BASE, dtype=np.uint64), dtype=np.uint64)
+            down = np.cumprod(np.full(size, inverse, dtype=np.uint64), dtype=np.uint64)
+        one = np.ones(1, dtype=np.uint64)
+        _POWERS = [np.concatenate((one, up[:-1])), np.concatenate((one, down[:-1]))]
+    return _POWERS
+
+
+def signature(text: Text) -> np.ndarray:
+    """The text's MinHash: datasketch's affine32 scheme (its permutations, its input mix),
+    applied to the whole shingle array at once; MinHash.update_batch calls a hash function
+    per shingle, a third of the clustering time.  tests/test_stories.py checks that both
+    give the same values."""
+    if not _SCHEME:  # importing datasketch takes a second: only commands that cluster pay it
+        from datasketch import MinHash
+        from datasketch.minhash import _fmix  # the scheme's input mix; pinned in pyproject
+
+        _SCHEME.extend([MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32").permutations,
+                        _fmix])
+    (a, b), fmix = _SCHEME
+    with np.errstate(over="ignore"):
+        mixed = fmix(text.shingles.astype(np.uint32), 32).reshape(-1, 1)
+        return (mixed * a + b).min(axis=0)
+
+
+def band_keys(text: Text) -> list[int]:
+    """The LSH band keys of a text: NUM_PERM / ROWS signed 64-bit integers, band number
+    mixed in."""
+    if not len(text.shingles):
+        return []
+    values = signature(text).astype(np.uint64).reshape(-1, ROWS)
+    with np.errstate(over="ignore"):
+        keys = _BANDS.copy()
+        for k in range(ROWS):
+            keys = (keys ^ values[:, k]) * np.uint64(0x100000001B3)
+    return keys.view(np.int64).tolist()
+
+
+def overlap(a: Text, b: Text) -> float:
+    """Containment: the share of the shorter text's shingles that the other holds."""
+    small = min(len(a.shingles), len(b.shingles))
+    if not small:
+        return 0.0
+    shared = len(np.intersect1d(a.shingles, b.shingles, assume_unique=True))
+    if shared < min(MIN_SHARED, small):
+        return 0.0
+    return shared / small
+
+
+def reprints(a: Text, b: Text) -> bool:
+    """Whether one text reprints the other: most of the shorter one's shingles, and its
+    numbers and names, are in the longer one."""
+    if overlap(a, b) < CONTAINMENT:
+        return False
+    small = min(len(a.marks), len(b.marks))
+    return small < 2 or len(a.marks & b.marks) >= MARKS * small
+
+
+def epoch(published: datetime | None) -> int | None:
+    return int(published.astimezone(UTC).timestamp()) if published else None
+
+
+class Stories:
+    """The stories of one archive (its open SQLite connection)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self._texts: OrderedDict[int, Text] = OrderedDict()
+
+    # --- assigning --------------------------------------------------------------------------
+
+    def assign(self, articles: Iterable[object]) -> dict[str, str]:
+        """The story of each article (Article-like: id, lead, body, published); an article
+        not yet in a story joins one or founds one.  Call inside the archive's write
+        transaction: the articles of one batch can reprint each other."""
+        found: dict[str, str] = {}
+        # originals before their reposts where one batch holds both (an import's order
+        # is anyone's): undated last, then by id, as rebuild() orders the whole archive
+        pending = sorted(articles, key=_publication_order)
+        known = self.story_of([a.id for a in pending])  # type: ignore[attr-defined]
+        for article in pending:
+            aid = article.id  # type: ignore[attr-defined]
+            if aid in known:
+                found[aid] = known[aid]
+                continue
+            text = prepare(text_of(article.lead, article.body))  # type: ignore[attr-defined]
+            story = self._join(aid, text, epoch(article.published))  # type: ignore[attr-defined]
+            found[aid] = known[aid] = story
+        return found
+
+    def _join(self, article_id: str, text: Text, published: int | None) -> str:
+        keys = band_keys(text)
+        candidates, full = self._candidates(keys)
+        best: tuple[tuple[int, int], str] | None = None
+        near_copy = False
+        for story, members in candidates:
+            for member, member_published in members[:PER_STORY]:
+                other = self._text(member)
+                if other is None or not reprints(text, other):
+                    continue
+                order = (member_published if member_published is not None else 2**62, member)
+                if best is None or order < best[0]:
+                    best = (order, story)
+                near_copy = near_copy or overlap(text, other) >= NEAR_COPY
+                break
+        story = best[1] if best else article_id
+        cursor = self.db.execute(
+            "INSERT INTO story_members (article_id, story, published) VALUES (?, ?, ?)",
+            (article_id, story, published))
+        member = cursor.lastrowid
+        self._remember(member, text)
+        if not near_copy:  # a near copy's bands would only repeat its original's
+            self.db.executemany("INSERT OR IGNORE INTO story_bands (key, member) VALUES (?, ?)",
+                                [(k, member) for k in keys if k not in full])
+        return story
+
+    def _candidates(self, keys: list[int]
+                    ) -> tuple[list[tuple[str, list[tuple[int, int | None]]]], set[int]]:
+        """Stories of the members sharing most bands with these keys, most shared first;
+        and the keys whose bucket is full.  A bucket holds at most BUCKET members: a band
+        that many articles share is boilerplate, or a story already well represented, and
+        an unbounded bucket made every lookup slower as the archive grew."""
+        if not keys:
+            return [], set()
+        shared: dict[int, int] = {}
+        per_key: dict[int, int] = {}
+        for key, member in self.db.execute(
+                f"SELECT key, member FROM story_bands WHERE key IN ({', '.join('?' * len(keys))})",
+                keys):
+            shared[member] = shared.get(member, 0) + 1
+            per_key[key] = per_key.get(key, 0) + 1
+        full = {key for key, n in per_key.items() if n >= BUCKET}
+        top = sorted(shared, key=lambda m: (-shared[m], m))[:CANDIDATES]
+        if not top:
+            return [], full
+        rows = {member: (story, published) for member, story, published in self.db.execute(
+            f"SELECT member, story, published FROM story_members WHERE member IN "
+            f"({', '.join('?' * len(top))})", top)}
+        stories: dict[str, list[tuple[int, int | None]]] = {}
+        for member in top:
+            story, published = rows[member]
+            stories.setdefault(story, []).append((member, published))
+        return list(stories.items()), full
+
+    def _remember(self, member: int, text: Text) -> None:
+        self._texts[member] = text
+        if len(self._texts) > CACHE:
+            self._texts.popitem(last=False)
+
+    def _text(self, member: int) -> Text | None:
+        text = self._texts.get(member)
+        if text is None:
+            row = self.db.execute(
+                "SELECT a.lead, a.body FROM story_members m JOIN articles a "
+                "ON a.id = m.article_id WHERE m.member = ?", (member,)).fetchone()
+            if row is None:
+                return None
+            text = prepare(text_of(*row))
+            self._remember(member, text)
+        else:
+            self._texts.move_to_end(member)
+        return text
+
+    def rebuild(self) -> list[str]:
+        """Re-cluster every archived article, in publication order (undated last, then by
+        id): the same archive always gives the same stories, each named after its first
+        publisher.  Returns the ids of the articles whose story changed."""
+        before = dict(self.db.execute("SELECT article_id, story FROM story_members"))
+        self.db.execute("DELETE FROM story_bands")
+        self.db.execute("DELETE FROM story_members")
+        self._texts.clear()
+        self.assign_missing()
+        after = dict(self.db.execute("SELECT article_id, story FROM story_members"))
+        return sorted(aid for aid, story in after.items() if before.get(aid) != story)
+
+    def assign_missing(self, batch: int = 500) -> int:
+        """Stories for the archived articles that have none (an archive made before
+        stories), in publication order; returns how many were assigned."""
+        dated = []
+        for aid, published in self.db.execute(
+                "SELECT id, published FROM articles a WHERE NOT EXISTS "
+                "(SELECT 1 FROM story_members m WHERE m.article_id = a.id)"):
+            when = epoch(datetime.fromisoformat(published)) if published else None
+            dated.append((when is None, when or 0, aid))
+        dated.sort()
+        for start in range(0, len(dated), batch):
+            ids = [aid for _, _, aid in dated[start:start + batch]]
+            rows = {r[0]: r for r in self.db.execute(
+                f"SELECT id, lead, body, published FROM articles WHERE id IN "
+                f"({', '.join('?' * len(ids))})", ids)}
+            for aid in ids:
+                _, lead, body, published = rows[aid]
+                self._join(aid, prepare(text_of(lead, body)),
+                           epoch(datetime.fromisoformat(published)) if published else None)
+        return len(dated)
+
+    def unassigned(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM articles a WHERE NOT EXISTS "
+                               "(SELECT 1 FROM story_members m WHERE m.article_id = a.id)"
+                               ).fetchone()[0]
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def story_of(self, ids: list[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for start in range(0, len(ids), 500):
+            part = ids[start:start + 500]
+            found.update(self.db.execute(
+                f"SELECT article_id, story FROM story_members WHERE article_id IN "
+                f"({', '.join('?' * len(part))})", part))
+        return found
+
+    def sizes(self, stories: Iterable[str]) -> dict[str, int]:
+        names = sorted(set(stories))
+        if not names:
+            return {}
+        return dict(self.db.execute(
+            f"SELECT story, COUNT(*) FROM story_members WHERE story IN "
+            f"({', '.join('?' * len(names))}) GROUP BY story", names))
+
+    def members(self, stories: Iterable[str]) -> dict[str, list[dict[str, object]]]:
+        """Each story's articles, first publisher first (earliest published; undated last,
+        then in arrival order)."""
+        names = sorted(set(stories))
+        found: dict[str, list[dict[str, object]]] = {name: [] for name in names}
+        if not names:
+            return found
+        rows = self.db.execute(
+            "SELECT m.story, a.id, a.source, a.published, a.url, a.title FROM story_members m "
+            "JOIN articles a ON a.id = m.article_id "
+            f"WHERE m.story IN ({', '.join('?' * len(names))}) "
+            "ORDER BY m.story, m.published IS NULL, m.published, m.member", names)
+        for story, aid, source, published, url, title in rows:
+            found[story].append({"id": aid, "source": source, "published": published,
+                                 "url": url, "title": title})
+        return found
+
+    def counts(self) -> dict[str, object]:
+        """Articles and stories in all, and per source its first publications (the
+        earliest-published article of a story) and its reprints."""
+        stories = self.db.execute("SELECT COUNT(DISTINCT story) FROM story_members").fetchone()[0]
+        by_source: dict[str, dict[str, int]] = {}
+        for source, first, n in self.db.execute(
+                "SELECT COALESCE(a.source, ''), r.rank = 1, COUNT(*) FROM (SELECT article_id, "
+                "ROW_NUMBER() OVER (PARTITION BY story ORDER BY published IS NULL, published, "
+                "member) AS rank FROM story_members) r JOIN articles a ON a.id = r.article_id "
+                "GROUP BY 1, 2"):
+            entry = by_source.setdefault(source, {"first": 0, "reprints": 0})
+            entry["first" if first else "reprints"] += n
+        return {"stories": stories, "by_source_stories": by_source}
+
+
+def _publication_order(article: object) -> tuple[bool, int, str]:
+    when = epoch(article.published)  # type: ignore[attr-defined]
+    return (when is None, when or 0, article.id)  # type: ignore[attr-defined]
+
+
+def in_publication_order(batch: list[tuple]) -> list[tuple]:
+    """An import batch of (article, html, urls), earliest published first: an export lists
+    articles by id, and an original archived before its reposts gathers them all, where
+    reposts first may found stories of their own that the original then cannot join."""
+    return sorted(batch, key=lambda item: _publication_order(item[0]))
+
+
+def migrate(db: sqlite3.Connection) -> None:
+    """Adds the story tables to an archive made before them; its articles get stories from
+    `newsmon reindex` or `newsmon stories --rebuild`."""
+    db.executescript(SCHEMA)
+
+
+def story_number(story: str | None) -> int:
+    """A story id (an article id: 12 hex digits) as the index's integer column; 0 for none."""
+    try:
+        return int(story, 16) if story else 0
+    except ValueError:
+        return 0
