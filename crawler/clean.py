@@ -222,14 +222,14 @@ def clean(html: bytes | str, url: str, source: Source | None = None, *,
     if problem is None and len(body) < MIN_BODY_CHARS and not (
             len(body) >= MIN_SHORT_BODY and published is not None):
         problem = f"article text too short ({len(body)} characters)"
+    full_text = fragment_text(hints.full_text) if hints.full_text else ""
+    if len(full_text) >= MIN_BODY_CHARS or (problem and full_text):
+        body, problem = full_text, None  # the feed's full text is the article without chrome
     if problem:
         fallback = _trafilatura_body(text, url, title)
         if len(fallback) >= MIN_BODY_CHARS or (
                 len(fallback) >= MIN_SHORT_BODY and published is not None):
             body, problem = fallback, None
-    full_text = fragment_text(hints.full_text) if hints.full_text else ""
-    if len(full_text) >= MIN_BODY_CHARS or (problem and full_text):
-        body, problem = full_text, None  # the feed's full text is the article without chrome
     partial = False
     if problem:
         if not hints.listed:
