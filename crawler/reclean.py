@@ -30,8 +30,10 @@ def reclean(data_dir: DataDir, config: Config, sources: list[str] | None = None,
         lexicon = load_lexicon(config.lexicon)
     with data_dir.open_archive(create=True) as archive:
         data_dir.catch_up(archive)
-        candidates = list(_recleaned(archive.reclean_candidates(sources, since, partial),
-                                     config, lexicon, counts))
+        # a batch at a time: the candidates are read in batches between store's chunked
+        # writes, so memory stays flat on a large archive
+        candidates = _recleaned(archive.reclean_candidates(sources, since, partial), config,
+                                lexicon, counts)
         for state in data_dir.store(archive, ((a, None, []) for a in candidates)):
             counts[state] += 1
     return counts

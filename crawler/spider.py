@@ -48,6 +48,9 @@ class NewsSpider(scrapy.Spider):
         self.archive = Archive(archive_path)
         self.known = known
         self.seen: set[str] = set()
+        # what discovery said of each URL requested; a feed item found after a listing
+        # linked the same URL replaces the listing's empty hints before the page is cleaned
+        self.hints: dict[str, Hints] = {}
         self.validators = validators or {}
         self.new_validators: dict[str, tuple[str | None, str | None]] = {}
         self.max_articles = max_articles
@@ -168,6 +171,10 @@ class NewsSpider(scrapy.Spider):
             return
         key = normalize_url(url)
         if key in self.seen:  # one request per URL per run, whichever page linked it
+            known = self.hints.get(key)
+            if hints and hints.listed and known is not None and not known.listed:
+                self.hints[key] = hints
+                self.archive.frontier_add(source.slug, url, hints.to_json())
             return
         self.seen.add(key)
         if key in self.known:
@@ -182,7 +189,7 @@ class NewsSpider(scrapy.Spider):
         if not self.budget.spend(source.slug):
             return
         self.requested += 1
-        hints = hints or Hints()
+        hints = self.hints[key] = hints or Hints()
         if not resumed:
             self.archive.frontier_add(source.slug, url, hints.to_json())
         # dont_filter: `seen` already dedupes, and Scrapy's filter would silently swallow a
@@ -198,6 +205,7 @@ class NewsSpider(scrapy.Spider):
     def parse_article(self, response: Response, source: Source,
                       hints: Hints) -> Iterator[dict[str, Any]]:
         self.pages[source.slug] += 1
+        hints = self.hints.pop(normalize_url(response.meta["newsmon_article"]), hints)
         fetched = datetime.now(UTC).replace(microsecond=0)
         content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
         try:

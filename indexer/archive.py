@@ -280,8 +280,10 @@ class Archive:
     # --- frontier and validators (used by the crawler) ---------------------------------------
 
     def frontier_add(self, source: str, url: str, hints: dict | None = None) -> None:
-        self.db.execute("INSERT OR IGNORE INTO frontier (url, source, hints, discovered) "
-                        "VALUES (?, ?, ?, ?)",
+        # a URL found again with hints (a feed item after a listing's link) keeps them
+        self.db.execute("INSERT INTO frontier (url, source, hints, discovered) "
+                        "VALUES (?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET "
+                        "hints = COALESCE(excluded.hints, hints)",
                         (normalize_url(url), source,
                          json.dumps(hints, ensure_ascii=False) if hints else None, _now()))
 
