@@ -35,8 +35,8 @@ sys.path.insert(0, str(ROOT))
 from corpus import articles  # noqa: E402
 from reprints_set import Writer, labelled  # noqa: E402
 
-from crawler.article import Article  # noqa: E402
 from indexer.archive import Archive  # noqa: E402
+from indexer.article import Article  # noqa: E402
 from indexer.store import SAVE_CHUNK  # noqa: E402
 from indexer.stories import Stories, in_publication_order  # noqa: E402
 from search.importer import BATCH as IMPORT_BATCH  # noqa: E402

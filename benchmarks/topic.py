@@ -15,8 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.article import Article, article_id  # noqa: E402
 from crawler.topic import classify  # noqa: E402
+from indexer.article import Article, article_id  # noqa: E402
 
 
 def evaluate(path: Path) -> tuple[float, float, list[str]]:

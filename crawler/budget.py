@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from crawler.article import normalize_url
+from indexer.article import normalize_url
 
 MAX_SITEMAP_DEPTH = 3  # index → index → urlset is the deepest real nesting seen
 

@@ -27,9 +27,9 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 from w3lib.encoding import html_to_unicode
 
 from crawler import dates
-from crawler.article import Article, article_id
 from crawler.config import DEFAULT_TIMEZONE, Source
-from crawler.text import squash
+from indexer.article import Article, article_id
+from indexer.text import squash
 
 MIN_BODY_CHARS = 200
 # a news item of one or two sentences is an article when it has a headline and a date

@@ -22,7 +22,7 @@ from scrapy.utils.sitemap import Sitemap
 from crawler import dates
 from crawler.clean import Hints
 from crawler.config import DEFAULT_TIMEZONE, Source
-from crawler.text import squash
+from indexer.text import squash
 
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024
 MAX_SUMMARY = 4000

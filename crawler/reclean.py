@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
-from crawler.article import Article
 from crawler.clean import Hints, NotArticle, clean
 from crawler.config import Config
 from crawler.topic import classify, load_lexicon
+from indexer.article import Article
 from indexer.store import DataDir
 
 

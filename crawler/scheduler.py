@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -153,7 +154,7 @@ class Scheduler:
         for old in sorted(logs.glob("*.out"), key=os.path.getmtime)[:-KEEP_OUTPUTS]:
             old.unlink(missing_ok=True)
         output = (logs / f"{source.slug}-{run_id}.out").open("w", encoding="utf-8")
-        command = [sys.executable, "-m", "search.cli", "--data-dir", str(self.data_dir.root),
+        command = [newsmon_command(), "--data-dir", str(self.data_dir.root),
                    "--sources", str(self.sources_path), "crawl", source.slug, "--run-id", run_id]
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
@@ -243,3 +244,13 @@ def setup_logging(data_dir: DataDir) -> None:
         log.addHandler(handler)
     log.setLevel(logging.INFO)
     log.propagate = False
+
+
+def newsmon_command() -> str:
+    """The installed `newsmon` entry point: a run is the same `newsmon crawl` a person types,
+    watches and deliveries included, and the scheduler needs no part of the command line's code."""
+    beside = Path(sys.executable).with_name("newsmon")
+    found = str(beside) if beside.is_file() else shutil.which("newsmon")
+    if not found:
+        raise RuntimeError("the `newsmon` command is not installed (pip install -e .)")
+    return found

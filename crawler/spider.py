@@ -25,13 +25,13 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler import dates
-from crawler.article import normalize_url
 from crawler.budget import MAX_SITEMAP_DEPTH, RequestBudget
 from crawler.clean import Hints, NotArticle, clean
 from crawler.config import Source
 from crawler.discover import feed_items, listing_links, looks_like_article, sitemap_entries
 from crawler.topic import classify
 from indexer.archive import Archive
+from indexer.article import normalize_url
 
 log = logging.getLogger("newsmon.crawl")
 

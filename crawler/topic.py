@@ -15,7 +15,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from crawler.article import Article
+from indexer.article import Article
 
 FIELD_WEIGHT = {"title": 3.0, "lead": 2.0, "body": 1.0}
 MAX_COUNT = 3

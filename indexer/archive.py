@@ -15,8 +15,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from crawler.article import Article, article_id, normalize_url
 from indexer import stories
+from indexer.article import Article, article_id, normalize_url
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (

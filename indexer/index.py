@@ -30,9 +30,9 @@ from whoosh.filedb.structfile import StructFile
 from whoosh.query import Or, Query, Term
 from whoosh.writing import LockError
 
-from crawler.article import Article
 from indexer import readings
 from indexer.analysis import russian_analyzer
+from indexer.article import Article
 from indexer.bulk import ArrayWriter, BulkWriter, compact
 from indexer.codec import ArrayPositions
 from indexer.evaluate import Evaluator

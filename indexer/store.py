@@ -11,9 +11,9 @@ from itertools import islice
 from pathlib import Path
 from typing import IO
 
-from crawler.article import Article
 from indexer import health
 from indexer.archive import Archive
+from indexer.article import Article
 from indexer.index import Index, IndexBusy, IndexMissing
 from indexer.stories import Stories
 

@@ -18,11 +18,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
-from crawler.article import Article
 from crawler.config import Config, ConfigError, bundled_sources_path, load_config
-from crawler.text import squash, terminal_safe
+from indexer.article import Article
 from indexer.index import IndexBusy, IndexMissing
 from indexer.store import DataDir, DataDirError
+from indexer.text import squash, terminal_safe
 from search import output
 from search.dates import DateError, parse_bound
 from search.query import QUERY_HELP, QueryError

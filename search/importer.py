@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from crawler.article import Article
+from indexer.article import Article
 from indexer.store import DataDir
 from indexer.stories import Stories, in_publication_order
 from search.validate import check_record

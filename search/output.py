@@ -17,8 +17,8 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
-from crawler.text import squash, terminal_safe
 from indexer.index import Hit
+from indexer.text import squash, terminal_safe
 from search.snippets import HIT_END, HIT_START
 
 BOLD, RESET = "\x1b[1m", "\x1b[0m"

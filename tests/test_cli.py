@@ -198,7 +198,7 @@ def test_sources_lists_counts(cli):
 
 
 def test_terminal_output_strips_control_characters():
-    from crawler.text import terminal_safe
+    from indexer.text import terminal_safe
     from search.output import csv_safe, snippet
 
     hostile = "Заголовок\x1b]0;owned\x07\x1b[2J с \x1b[31mкраской\x1b[0m\x00"

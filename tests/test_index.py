@@ -21,9 +21,9 @@ from whoosh import index as whoosh_index
 from whoosh.fields import Schema
 from whoosh.formats import Positions
 
-from crawler.article import Article, article_id
 from indexer import bulk
 from indexer.analysis import lemmas, russian_analyzer, word_forms
+from indexer.article import Article, article_id
 from indexer.evaluate import Evaluator
 from indexer.index import Index, IndexMissing, make_schema
 from indexer.readings import Readings

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, ROOT, run_newsmon, write_sources
 
-from crawler.article import Article
 from crawler.topic import classify, load_lexicon
+from indexer.article import Article
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from topic import evaluate

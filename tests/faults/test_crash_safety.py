@@ -62,7 +62,7 @@ def test_check_repairs_an_index_that_lost_and_gained_documents(tmp_path, site):
     index = Index(data_dir / "index")
     some = sorted(index.ids())[:3]
     index.delete(some)
-    from crawler.article import Article
+    from indexer.article import Article
 
     index.add([Article(id="stray0000000", url="https://x.example/a/", title="Лишний",
                        body="лишний документ")])
