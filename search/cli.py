@@ -413,7 +413,7 @@ def cmd_extract(args: Any) -> int:
     if args.source:
         source = _config(args).select([args.source])[0]
     if args.page.startswith(("http://", "https://")):
-        body, content_type, url = _fetch(args.page, _config(args).contact)
+        body, content_type, url = _fetch(args.page, _config(args), source)
         url = args.url or url
     else:
         from crawler.run import MAX_PAGE_BYTES
@@ -442,24 +442,18 @@ def cmd_extract(args: Any) -> int:
     return 0
 
 
-def _fetch(url: str, contact: str) -> tuple[bytes, str | None, str]:
-    import urllib.error
-    import urllib.request
+def _fetch(url: str, config: Config, source: Any) -> tuple[bytes, str | None, str]:
+    """The page as a crawl fetches it (crawler.fetch), with the source's settings: the
+    --source given, else the configured source whose hosts include the URL's."""
+    from crawler.fetch import FetchFailed, fetch_pages, source_for
 
-    from crawler.run import MAX_PAGE_BYTES, user_agent
-
-    request = urllib.request.Request(url, headers={"User-Agent": user_agent(contact)})
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            body = response.read(MAX_PAGE_BYTES + 1)
-            if len(body) > MAX_PAGE_BYTES:
-                raise UsageError(f"{url}: page larger than {MAX_PAGE_BYTES // 2**20} MB")
-            return body, response.headers.get("Content-Type"), response.geturl()
-    except urllib.error.HTTPError as exc:
-        raise NotFound(f"{url}: HTTP {exc.code}") from None
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise NotFound(f"{url}: cannot fetch ({reason})") from None
+        page = fetch_pages(config, [(url, source or source_for(config, url))])[0]
+    except FetchFailed as exc:
+        raise NotFound(f"{url}: {exc}") from None
+    if page.error:
+        raise NotFound(f"{url}: {page.error}")
+    return page.body, page.content_type, page.url
 
 
 def cmd_sources(args: Any) -> int:
@@ -488,14 +482,9 @@ def cmd_sources(args: Any) -> int:
 
 
 def check_sources(config: Config, sources: list[Any], fmt: str) -> int:
-    from concurrent.futures import ThreadPoolExecutor
+    from crawler.check import check_sources as check_all
 
-    from crawler.check import check_source
-    from crawler.run import user_agent
-
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(lambda s: check_source(s, user_agent(config.contact)),
-                                sources))
+    results = check_all(config, sources)
     if fmt == "json":
         print(output.dumps([r.to_json() for r in results]))
     else:
