@@ -7,6 +7,8 @@ robots.txt obeyed, the User-Agent with the contact, the source's TLS settings an
 its timeout, throttling and retries, DOWNLOAD_MAXSIZE) and a tiny spider that requests the
 given URLs and nothing else.  A URL fetched for a source stays on the source's hosts (and
 its own), redirects included, as in a crawl; a URL without a source may redirect anywhere.
+TLS settings go by host, as in a crawl: within one call, every URL on a host a source
+names is fetched with that source's CA bundle or `verify`.
 Errors are one line each: "disallowed by robots.txt", "larger than 16 MB ...", "TLS: ...".
 
 Why a child process (`python -m crawler.fetch`, a JSON job on stdin, JSON results on
@@ -125,10 +127,13 @@ def describe(failure: Failure) -> str:
         if "max redirections" in message:
             return "too many redirects"
         return _one_line(message)
-    if "max size" in message:
+    chain = _chain(value)
+    # the size cap: Content-Length said too much, or the body grew past it (then Scrapy
+    # cancels the download without saying why; nothing else cancels a fetch here)
+    if "max size" in message or any(type(e).__name__ == "DownloadCancelledError"
+                                    for e in chain):
         return (f"larger than {MAX_PAGE_BYTES // 2**20} MB, the largest page the crawler "
                 "fetches")
-    chain = _chain(value)
     tls = _tls_reason(chain)
     if tls:
         return f"TLS: {tls}"
