@@ -16,8 +16,9 @@ stdout): Twisted's reactor cannot be restarted, so one process could fetch only 
 `sources --check` fetches in rounds (feeds and listings, then a sitemap an index names,
 then the articles they link) — and a caller that has already run a crawl, or a test
 process, could not fetch at all.  A child per call always starts with a fresh reactor,
-keeps Scrapy's logging and signal handlers out of the caller, and costs about a second;
-fetching a whole round in one call keeps that to two or three children per check.
+keeps Scrapy's logging and signal handlers out of the caller, and costs Scrapy's start-up
+(a second or a few); fetching a whole round in one call keeps that to two or three
+children per check, however many sources.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def fetch_pages(config: Config, requests: list[tuple[str, Source | None]]) -> li
     if jobs:
         sources = {s.slug: s for _, _, s in jobs if s is not None}
         job = {"contact": config.contact, "config": str(config.path),
-               "sources": [_source_json(s) for s in sources.values()],
+               "sources": [asdict(s) for s in sources.values()],
                "requests": [[url, s.slug if s else None] for _, url, s in jobs]}
         done = subprocess.run([sys.executable, "-m", "crawler.fetch"], input=json.dumps(job),
                               capture_output=True, text=True)
@@ -96,10 +97,6 @@ def fetch_pages(config: Config, requests: list[tuple[str, Source | None]]) -> li
                               f"{lines[-1] if lines else 'no output'}") from None
         results.update(zip((index for index, _, _ in jobs), fetched, strict=True))
     return [results[i] for i in range(len(requests))]
-
-
-def _source_json(source: Source) -> dict[str, Any]:
-    return asdict(source)
 
 
 def _source_from_json(data: dict[str, Any]) -> Source:
