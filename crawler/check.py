@@ -2,15 +2,14 @@
 redesign, or every morning.
 
 Per source: fetch its feeds, sitemaps and listings, find article links, fetch one or two
-articles and run the cleaner; report what worked.  Plain blocking HTTP (no reactor), a
-short timeout, the crawler's User-Agent and the source's TLS settings.
+articles and run the cleaner; report what worked.  Pages are fetched as a crawl fetches
+them (`crawler.fetch`: robots.txt, User-Agent, the source's TLS settings and headers, its
+timeout, the size cap), every source at once, in rounds: discovery pages, then the first
+sitemap of a sitemap index, then the articles.
 """
 
 from __future__ import annotations
 
-import ssl
-import urllib.error
-import urllib.request
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,11 +17,10 @@ from typing import Any
 from bs4 import BeautifulSoup
 
 from crawler.clean import NotArticle, clean, decode
-from crawler.config import Source
+from crawler.config import Config, Source
 from crawler.discover import feed_items, listing_links, looks_like_article, sitemap_entries
+from crawler.fetch import Fetched, fetch_pages
 
-TIMEOUT = 15
-MAX_BYTES = 8 * 1024 * 1024
 ARTICLES = 2
 
 
@@ -70,43 +68,67 @@ class SourceCheck:
         return data
 
 
-def check_source(source: Source, user_agent: str) -> SourceCheck:
-    result = SourceCheck(source=source.slug)
-    fetch = _Fetcher(source, user_agent)
-    candidates: list[str] = []
-    for kind, urls in (("feed", source.feeds), ("sitemap", source.sitemaps),
-                       ("listing", source.listings)):
-        for url in urls:
-            try:
-                body, final_url, content_type = fetch(url)
-            except FetchError as exc:
-                result.discovery.append(PageCheck(url, False, f"{kind}: {exc}"))
-                continue
-            links = _links(kind, body, final_url, content_type, source, fetch)
-            result.discovery.append(PageCheck(url, True, f"{kind}: {len(links)} article links"))
-            candidates += [u for u in links if u not in candidates]
+def check_sources(config: Config, sources: list[Source]) -> list[SourceCheck]:
+    """Check every source; one fetch per round for all of them."""
+    results = {s.slug: SourceCheck(source=s.slug) for s in sources}
+    candidates: dict[str, list[str]] = {s.slug: [] for s in sources}
+    discovery = [(kind, url, source) for source in sources
+                 for kind, urls in (("feed", source.feeds), ("sitemap", source.sitemaps),
+                                    ("listing", source.listings)) for url in urls]
+    pages = fetch_pages(config, [(url, source) for _, url, source in discovery])
+    links: list[list[str]] = []
+    nested: list[tuple[int, str]] = []  # (discovery position, first sitemap an index names)
+    for i, ((kind, _, source), page) in enumerate(zip(discovery, pages, strict=True)):
+        found, next_sitemap = _links(kind, page, source) if page.ok else ([], None)
+        links.append(found)
+        if next_sitemap:
+            nested.append((i, next_sitemap))
+    if nested:
+        for (i, _), page in zip(nested, fetch_pages(config, [(u, discovery[i][2])
+                                                             for i, u in nested]), strict=True):
+            links[i] = _sitemap_links(page.body, discovery[i][2])[0] if page.ok else []
+    for (kind, url, source), page, found in zip(discovery, pages, links, strict=True):
+        ok = page.ok
+        detail = f"{kind}: {len(found)} article links" if ok else f"{kind}: {page.error}"
+        results[source.slug].discovery.append(PageCheck(url, ok, detail))
+        candidates[source.slug] += [u for u in found if u not in candidates[source.slug]]
+    articles = [(url, source) for source in sources
+                if results[source.slug].reachable for url in candidates[source.slug][:ARTICLES]]
+    fetched = fetch_pages(config, articles) if articles else []
+    by_source: dict[str, list[Fetched]] = {}
+    for (_, source), page in zip(articles, fetched, strict=True):
+        by_source.setdefault(source.slug, []).append(page)
+    for source in sources:
+        _judge(results[source.slug], source, candidates[source.slug],
+               by_source.get(source.slug, []))
+    return [results[s.slug] for s in sources]
+
+
+def _judge(result: SourceCheck, source: Source, candidates: list[str],
+           pages: list[Fetched]) -> None:
     result.links = len(candidates)
     if not result.reachable:
         result.problems.append("unreachable: " + "; ".join(p.detail for p in result.discovery))
-        return result
+        return
     if not candidates:
         result.problems.append("discovery found no article links (a redesign? check "
                                "article_url and the feed and listing URLs)")
     unmatched: dict[str, int] = {}
-    for url in candidates[:ARTICLES]:
-        check = ArticleCheck(url=url)
+    for page in pages:
+        check = ArticleCheck(url=page.requested)
         try:
-            body, final_url, content_type = fetch(url)
-            article = clean(body, final_url, source, fetched=datetime.now().astimezone(),
-                            content_type=content_type)
+            if page.error:
+                raise NotArticle(page.error)
+            article = clean(page.body, page.url, source, fetched=datetime.now().astimezone(),
+                            content_type=page.content_type)
             check.title = article.title
             check.published = article.published.isoformat() if article.published else None
             check.body_chars = len(article.body)
-            soup = BeautifulSoup(decode(body, content_type), "lxml")
+            soup = BeautifulSoup(decode(page.body, page.content_type), "lxml")
             for name, selector in source.selectors.items():
                 if name != "remove" and soup.select_one(selector) is None:
                     unmatched[name] = unmatched.get(name, 0) + 1
-        except (FetchError, NotArticle) as exc:
+        except NotArticle as exc:
             check.error = str(exc)
         result.articles.append(check)
     for name, count in unmatched.items():
@@ -117,53 +139,20 @@ def check_source(source: Source, user_agent: str) -> SourceCheck:
                                   ("body", check.body_chars >= 200)) if not v]
         if check.error or missing:
             result.problems.append(f"{check.url}: " + (check.error or "no " + ", ".join(missing)))
-    return result
 
 
-def _links(kind: str, body: bytes, url: str, content_type: str | None, source: Source,
-           fetch: _Fetcher) -> list[str]:
+def _links(kind: str, page: Fetched, source: Source) -> tuple[list[str], str | None]:
+    """Article links on a discovery page, and the sitemap to fetch next when it is an index."""
     if kind == "feed":
-        return [i.url for i in feed_items(body)]
+        return [i.url for i in feed_items(page.body)], None
     if kind == "sitemap":
-        sitemap_kind, entries = sitemap_entries(body)
-        if sitemap_kind == "sitemapindex" and entries:
-            try:
-                body, _, _ = fetch(entries[0].url)
-            except FetchError:
-                return []
-            _, entries = sitemap_entries(body)
-        return [e.url for e in entries if looks_like_article(e.url, source, strict=False)]
-    links, _ = listing_links(decode(body, content_type), url, source)
-    return links
+        return _sitemap_links(page.body, source)
+    links, _ = listing_links(decode(page.body, page.content_type), page.url, source)
+    return links, None
 
 
-class FetchError(Exception):
-    pass
-
-
-class _Fetcher:
-    def __init__(self, source: Source, user_agent: str) -> None:
-        self.headers = {"User-Agent": user_agent, "Accept-Language": "ru,en;q=0.5",
-                        **source.headers}
-        if not source.verify:
-            self.context = ssl._create_unverified_context()
-        else:
-            self.context = ssl.create_default_context(cafile=source.ca_bundle)
-            if source.ca_bundle:
-                self.context.load_default_certs()
-        self.timeout = min(TIMEOUT, source.timeout)
-
-    def __call__(self, url: str) -> tuple[bytes, str, str | None]:
-        request = urllib.request.Request(url, headers=self.headers)
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout,
-                                        context=self.context) as response:
-                body = response.read(MAX_BYTES + 1)
-                if len(body) > MAX_BYTES:
-                    raise FetchError(f"larger than {MAX_BYTES // 2**20} MB")
-                return body, response.geturl(), response.headers.get("Content-Type")
-        except urllib.error.HTTPError as exc:
-            raise FetchError(f"HTTP {exc.code}") from None
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise FetchError(f"cannot fetch ({reason})") from None
+def _sitemap_links(body: bytes, source: Source) -> tuple[list[str], str | None]:
+    kind, entries = sitemap_entries(body)
+    if kind == "sitemapindex":
+        return [], entries[0].url if entries else None
+    return [e.url for e in entries if looks_like_article(e.url, source, strict=False)], None

@@ -3,7 +3,8 @@
 Scrapy's OffsiteMiddleware lets `dont_filter` requests through, and newsmon needs
 `dont_filter` on article requests (so that a redirect loop is reported rather than
 silently dropped by the duplicate filter); this guard applies to every request,
-redirects included.
+redirects included.  A request may carry its own hosts in meta `newsmon_domains`
+(`crawler.fetch`: each URL fetched for one source), which redirects keep.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ class DomainGuard:
         parts = urlparse_cached(request)
         if parts.scheme not in ("http", "https"):
             raise IgnoreRequest(f"Not an http(s) URL: {request.url}")
-        domains = getattr(self.crawler.spider, "allowed_domains", None) or []
+        domains = request.meta.get("newsmon_domains") or \
+            getattr(self.crawler.spider, "allowed_domains", None) or []
         host = parts.hostname or ""
         if domains and not allowed(host, domains):
             raise IgnoreRequest(f"Filtered offsite request to {host!r}")

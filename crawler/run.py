@@ -59,7 +59,18 @@ def user_agent(contact: str) -> str:
 
 
 def settings(config: Config, sources: list[Source], data_dir: DataDir) -> dict[str, object]:
-    """Scrapy's politeness machinery, tuned per source by sources.toml."""
+    """A crawl's settings: how it fetches (`fetch_settings`), and where articles go."""
+    return {
+        **fetch_settings(config, sources),
+        "ITEM_PIPELINES": {"crawler.pipeline.ArchivePipeline": 300},
+        "NEWSMON_DATA_DIR": data_dir.root,
+    }
+
+
+def fetch_settings(config: Config, sources: list[Source]) -> dict[str, object]:
+    """Scrapy's politeness machinery, tuned per source by sources.toml: robots.txt, the
+    User-Agent, TLS per source, throttling, timeouts, size caps.  A crawl and every other
+    fetch (`crawler.fetch`: `extract URL`, `sources --check`) use these same settings."""
     slots: dict[str, dict[str, object]] = {}
     for source in sources:
         for url in (source.home, *source.feeds, *source.listings, *source.sitemaps):
@@ -98,10 +109,8 @@ def settings(config: Config, sources: list[Source], data_dir: DataDir) -> dict[s
             "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
             "Accept-Language": "ru,en;q=0.5",
         },
-        "ITEM_PIPELINES": {"crawler.pipeline.ArchivePipeline": 300},
         # before robots.txt (100) so an offsite URL never costs a robots.txt request
         "DOWNLOADER_MIDDLEWARES": {"crawler.guard.DomainGuard": 50},
-        "NEWSMON_DATA_DIR": data_dir.root,
         "LOG_LEVEL": "INFO",
         "LOG_INSTALL_ROOT_HANDLER": False,
         # Scrapy 2.19 on the asyncio reactor starts every queued request of a slot whose delay

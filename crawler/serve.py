@@ -3,7 +3,7 @@
 Files may contain the placeholder __BASE__, replaced by the server's own
 http://127.0.0.1:PORT, so feeds and sitemaps hold absolute links that work on
 any free port.  Every request path is recorded, so tests can prove a page was
-never fetched.
+never fetched, and its headers, so they can see what the crawler sent.
 """
 
 from __future__ import annotations
@@ -31,13 +31,14 @@ class SiteServer:
         self.root = root.resolve()
         self.delay = delay
         self.requests: list[str] = []
+        self.request_headers: list[tuple[str, dict[str, str]]] = []  # (path, headers)
         self.not_modified: list[str] = []
         self._lock = threading.Lock()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                server._record(self.path)
+                server._record(self.path, dict(self.headers.items()))
                 status, body, ctype = server._resolve(self.path)
                 if server.delay and ctype == "text/html" and self.path.count("/") >= 3:
                     time.sleep(server.delay)
@@ -73,9 +74,10 @@ class SiteServer:
         host, port = self.httpd.server_address[:2]
         return f"{self.scheme}://{host}:{port}"
 
-    def _record(self, path: str) -> None:
+    def _record(self, path: str, headers: dict[str, str]) -> None:
         with self._lock:
             self.requests.append(path)
+            self.request_headers.append((path, headers))
 
     def _resolve(self, raw_path: str) -> tuple[int, bytes, str]:
         parts = urlsplit(raw_path)

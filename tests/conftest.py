@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import ssl
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -75,6 +77,22 @@ def write_sources(path: Path, base: str, slug: str = "testsite", **extra: str) -
 def site() -> Iterator[SiteServer]:
     with SiteServer(FIXTURES / "site") as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def https_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SiteServer, Path]]:
+    """The fixture site over HTTPS with a self-signed certificate: (server, its cert.pem)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs openssl")
+    root = tmp_path_factory.mktemp("tls")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-keyout", str(root / "key.pem"), "-out", str(root / "cert.pem"),
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(root / "cert.pem", root / "key.pem")
+    with SiteServer(FIXTURES / "site", tls=context) as server:
+        yield server, root / "cert.pem"
 
 
 @pytest.fixture(scope="session")

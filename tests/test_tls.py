@@ -3,28 +3,11 @@
 from __future__ import annotations
 
 import shutil
-import ssl
-import subprocess
 
 import pytest
-from conftest import FIXTURES, run_newsmon, write_sources
-
-from crawler.serve import SiteServer
+from conftest import run_newsmon, write_sources
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
-
-
-@pytest.fixture(scope="module")
-def https_site(tmp_path_factory):
-    root = tmp_path_factory.mktemp("tls")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                    "-keyout", str(root / "key.pem"), "-out", str(root / "cert.pem"),
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-                   check=True, capture_output=True)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(root / "cert.pem", root / "key.pem")
-    with SiteServer(FIXTURES / "site", tls=context) as server:
-        yield server, root / "cert.pem"
 
 
 def crawl(tmp_path, server, **extra):

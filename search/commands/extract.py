@@ -27,7 +27,7 @@ def run(args: Any) -> int:
     if args.source:
         source = common.config(args).select([args.source])[0]
     if args.page.startswith(("http://", "https://")):
-        body, content_type, url = _fetch(args.page, common.config(args).contact)
+        body, content_type, url = _fetch(args.page, common.config(args), source)
         url = args.url or url
     else:
         body = _read(Path(args.page))
@@ -60,21 +60,15 @@ def _read(path: Path) -> bytes:
     return body
 
 
-def _fetch(url: str, contact: str) -> tuple[bytes, str | None, str]:
-    import urllib.error
-    import urllib.request
+def _fetch(url: str, config: Any, source: Any) -> tuple[bytes, str | None, str]:
+    """The page as a crawl fetches it (crawler.fetch), with the source's settings: the
+    --source given, else the configured source whose hosts include the URL's."""
+    from crawler.fetch import FetchFailed, fetch_pages, source_for
 
-    from crawler.run import MAX_PAGE_BYTES, user_agent
-
-    request = urllib.request.Request(url, headers={"User-Agent": user_agent(contact)})
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            body = response.read(MAX_PAGE_BYTES + 1)
-            if len(body) > MAX_PAGE_BYTES:
-                raise common.UsageError(f"{url}: page larger than {MAX_PAGE_BYTES // 2**20} MB")
-            return body, response.headers.get("Content-Type"), response.geturl()
-    except urllib.error.HTTPError as exc:
-        raise NotFound(f"{url}: HTTP {exc.code}") from None
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise NotFound(f"{url}: cannot fetch ({reason})") from None
+        page = fetch_pages(config, [(url, source or source_for(config, url))])[0]
+    except FetchFailed as exc:
+        raise NotFound(f"{url}: {exc}") from None
+    if page.error:
+        raise NotFound(f"{url}: {page.error}")
+    return page.body, page.content_type, page.url

@@ -36,14 +36,9 @@ def run(args: Any) -> int:
 
 
 def check(config: Any, sources: list[Any], fmt: str) -> int:
-    from concurrent.futures import ThreadPoolExecutor
+    from crawler.check import check_sources
 
-    from crawler.check import check_source
-    from crawler.run import user_agent
-
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(lambda s: check_source(s, user_agent(config.contact)),
-                                sources))
+    results = check_sources(config, sources)
     if fmt == "json":
         print(output.dumps([r.to_json() for r in results]))
     else:
