@@ -74,11 +74,77 @@ class Source:
 
 
 @dataclass(frozen=True)
+class EmailChannel:
+    """[notify.email]: an SMTP server; the password comes from the environment."""
+
+    smtp: str  # smtp://host[:port] (STARTTLS when offered) or smtps://host[:port]
+    sender: str  # the `from` key
+    to: tuple[str, ...]
+    user: str | None = None
+    password_env: str | None = None
+    starttls: bool = False  # true: refuse a server that does not offer STARTTLS
+    timeout: float = 30.0
+
+    @property
+    def name(self) -> str:
+        return "email"
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.smtp).hostname or ""
+
+    @property
+    def port(self) -> int:
+        parts = urlsplit(self.smtp)
+        return parts.port or (465 if parts.scheme == "smtps" else 587)
+
+    @property
+    def implicit_tls(self) -> bool:
+        return urlsplit(self.smtp).scheme == "smtps"
+
+
+@dataclass(frozen=True)
+class TelegramChannel:
+    """[notify.telegram]: a bot posting to one chat through the Bot API."""
+
+    chat: str
+    token_env: str | None = None
+    token: str | None = field(default=None, repr=False)  # in the file: warned, never printed
+    api: str = "https://api.telegram.org"
+    timeout: float = 30.0
+    max_wait: float = 60.0  # a 429's retry_after up to this is waited out; longer: pending
+
+    @property
+    def name(self) -> str:
+        return "telegram"
+
+
+@dataclass(frozen=True)
+class Notify:
+    """[notify]: where matches of the watches are delivered, and the web page's address."""
+
+    web: str | None = None  # links {web}/article/ID in the messages
+    email: EmailChannel | None = None
+    telegram: TelegramChannel | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def channels(self) -> list[EmailChannel | TelegramChannel]:
+        return [c for c in (self.email, self.telegram) if c is not None]
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     sources: dict[str, Source]
     contact: str = DEFAULT_CONTACT
     lexicon: Path | None = None  # the user's additions to the education lexicon
+    timezone: str = DEFAULT_TIMEZONE  # [crawler] timezone: the one clock of runs, status, digests
+    notify: Notify = field(default_factory=Notify)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     def select(self, slugs: list[str] | None) -> list[Source]:
         if not slugs:
@@ -114,11 +180,13 @@ def load_config(path: Path) -> Config:
         raise ConfigError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}") from None
-    extra = sorted(set(data) - {"sources", "crawler"})
+    extra = sorted(set(data) - {"sources", "crawler", "notify"})
     if extra:
         raise ConfigError(f"{path}: unknown top-level key {extra[0]!r}")
     crawler = data.get("crawler", {})
-    bad = sorted(set(crawler) - {"contact", "every", "lexicon"})
+    if not isinstance(crawler, dict):
+        raise ConfigError(f"{path}: 'crawler' must be a table")
+    bad = sorted(set(crawler) - {"contact", "every", "lexicon", "timezone"})
     if bad:
         raise ConfigError(f"{path}: [crawler]: unknown key {bad[0]!r}")
     contact = crawler.get("contact", DEFAULT_CONTACT)
@@ -135,13 +203,132 @@ def load_config(path: Path) -> Config:
         lexicon = (path.parent / str(crawler["lexicon"])).resolve()
         if not lexicon.is_file():
             raise ConfigError(f"{path}: [crawler]: 'lexicon' file not found: {lexicon}")
+    timezone = crawler.get("timezone", DEFAULT_TIMEZONE)
+    try:
+        if not isinstance(timezone, str) or not timezone:
+            raise ValueError(timezone)
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{path}: [crawler]: unknown 'timezone' {timezone!r}") from None
+    notify = _notify(path, data.get("notify", {}))
     sources_table = data.get("sources", {})
     if not isinstance(sources_table, dict):
         raise ConfigError(f"{path}: 'sources' must be a table of [sources.SLUG] tables")
     sources = {}
     for slug, table in sources_table.items():
         sources[slug] = _source(path, slug, table, default_every)
-    return Config(path=path, sources=sources, contact=contact, lexicon=lexicon)
+    return Config(path=path, sources=sources, contact=contact, lexicon=lexicon,
+                  timezone=timezone, notify=notify)
+
+
+_EMAIL_KEYS: dict[str, Any] = {"smtp": str, "user": str, "password_env": str, "from": str,
+                               "to": list, "starttls": bool, "timeout": (int, float)}
+_TELEGRAM_KEYS: dict[str, Any] = {"token_env": str, "token": str, "chat": (str, int),
+                                  "api": str, "timeout": (int, float),
+                                  "max_wait": (int, float)}
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ADDRESS = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+")
+
+
+def _typed(where: str, table: Any, types: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: must be a table")
+    for key, value in table.items():
+        expected = types.get(key)
+        if expected is None:
+            raise ConfigError(f"{where}: unknown key {key!r}")
+        if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
+            raise ConfigError(f"{where}: {key!r} has the wrong type ({type(value).__name__})")
+    return table
+
+
+def _timeout(where: str, table: dict[str, Any], key: str = "timeout",
+             default: float = 30.0) -> float:
+    value = float(table.get(key, default))
+    if not 1 <= value <= 600:
+        raise ConfigError(f"{where}: {key!r} must be between 1 and 600 seconds")
+    return value
+
+
+def _notify(path: Path, table: Any) -> Notify:
+    where = f"{path}: [notify]"
+    _typed(where, table, {"web": str, "email": dict, "telegram": dict})
+    web = table.get("web")
+    if web is not None:
+        parts = urlsplit(web)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"{where}: 'web' must be an http(s) URL, not {web!r}")
+        web = web.rstrip("/")
+    warnings: list[str] = []
+    email = telegram = None
+    if "email" in table:
+        email = _email(f"{path}: [notify.email]", table["email"])
+    if "telegram" in table:
+        telegram = _telegram(f"{path}: [notify.telegram]", table["telegram"], warnings)
+    return Notify(web=web, email=email, telegram=telegram, warnings=tuple(warnings))
+
+
+def _email(where: str, table: Any) -> EmailChannel:
+    _typed(where, table, _EMAIL_KEYS)
+    for key in ("smtp", "from", "to"):
+        if key not in table:
+            raise ConfigError(f"{where}: missing key {key!r}")
+    parts = urlsplit(table["smtp"])
+    try:
+        parts.port  # noqa: B018 - a bad port raises here
+    except ValueError:
+        raise ConfigError(f"{where}: 'smtp' has a bad port: {table['smtp']!r}") from None
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname or parts.username \
+            or parts.path not in ("", "/"):
+        raise ConfigError(f"{where}: 'smtp' must look like smtp://host:587 or smtps://host:465 "
+                          f"(no user or password in it), not {table['smtp']!r}")
+    if table.get("starttls") and parts.scheme == "smtps":
+        raise ConfigError(f"{where}: 'starttls' is for smtp://; smtps:// is TLS from the start")
+    addresses = [table["from"], *table["to"]]
+    if not table["to"]:
+        raise ConfigError(f"{where}: 'to' must name at least one address")
+    for address in addresses:
+        if not isinstance(address, str) or not _ADDRESS.fullmatch(address):
+            raise ConfigError(f"{where}: not an e-mail address: {address!r}")
+    password_env = table.get("password_env")
+    if password_env is not None and not _ENV_NAME.fullmatch(password_env):
+        raise ConfigError(f"{where}: 'password_env' must name an environment variable")
+    if password_env and "user" not in table:
+        raise ConfigError(f"{where}: 'password_env' needs 'user'")
+    user = table.get("user")
+    if user is not None and (not user.strip() or not user.isprintable()):
+        raise ConfigError(f"{where}: 'user' must be a one-line string")
+    return EmailChannel(smtp=table["smtp"], sender=table["from"], to=tuple(table["to"]),
+                        user=user, password_env=password_env,
+                        starttls=table.get("starttls", False), timeout=_timeout(where, table))
+
+
+def _telegram(where: str, table: Any, warnings: list[str]) -> TelegramChannel:
+    _typed(where, table, _TELEGRAM_KEYS)
+    if "chat" not in table:
+        raise ConfigError(f"{where}: missing key 'chat'")
+    chat = str(table["chat"])
+    if not re.fullmatch(r"-?\d+|@[A-Za-z][A-Za-z0-9_]{3,}", chat):
+        raise ConfigError(f"{where}: 'chat' must be a chat id (-1001234567890) or @channel")
+    if ("token" in table) == ("token_env" in table):
+        raise ConfigError(f"{where}: give exactly one of 'token_env' (preferred) and 'token'")
+    token_env = table.get("token_env")
+    if token_env is not None and not _ENV_NAME.fullmatch(token_env):
+        raise ConfigError(f"{where}: 'token_env' must name an environment variable")
+    token = table.get("token")
+    if token is not None:
+        if not re.fullmatch(r"\d+:[A-Za-z0-9_-]+", token):
+            raise ConfigError(f"{where}: 'token' does not look like a bot token")
+        warnings.append(f"{where}: 'token' is a secret kept in the file; prefer token_env")
+    api = table.get("api", TelegramChannel.api)
+    parts = urlsplit(api)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+        raise ConfigError(f"{where}: 'api' must be an http(s) URL, not {api!r}")
+    max_wait = float(table.get("max_wait", 60))
+    if not 0 <= max_wait <= 600:
+        raise ConfigError(f"{where}: 'max_wait' must be between 0 and 600 seconds")
+    return TelegramChannel(chat=chat, token_env=token_env, token=token, api=api.rstrip("/"),
+                           timeout=_timeout(where, table), max_wait=max_wait)
 
 
 def _source(path: Path, slug: str, table: Any, default_every: str = DEFAULT_EVERY) -> Source:

@@ -38,7 +38,8 @@ CREATE TABLE IF NOT EXISTS articles (
     indexed INTEGER NOT NULL DEFAULT 0,  -- 1 once the index holds this version
     matched TEXT NOT NULL DEFAULT '[]',  -- why the topic filter kept it
     partial INTEGER NOT NULL DEFAULT 0,  -- 1: text from the feed/sitemap, the page defeated us
-    hints TEXT                           -- what discovery said of the page (JSON), for reclean
+    hints TEXT,                          -- what discovery said of the page (JSON), for reclean
+    archived TEXT                        -- UTC, when this archive first held it (never changes)
 );
 CREATE INDEX IF NOT EXISTS articles_source ON articles(source);
 CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
@@ -92,7 +93,8 @@ CREATE TABLE IF NOT EXISTS watches (
     name TEXT PRIMARY KEY,
     query TEXT NOT NULL,
     source TEXT,
-    created TEXT NOT NULL
+    created TEXT NOT NULL,
+    send_from TEXT  -- UTC: matches archived before this are not delivered (watch add --backfill)
 );
 CREATE TABLE IF NOT EXISTS watch_hits (
     watch TEXT NOT NULL,
@@ -100,6 +102,27 @@ CREATE TABLE IF NOT EXISTS watch_hits (
     run_id TEXT,
     matched TEXT NOT NULL,
     PRIMARY KEY (watch, article_id)
+);
+-- what each channel delivered: a (watch, story, channel) row is written after the server
+-- accepted the message, so it is never sent again.  channel '*': every channel (a match
+-- older than the watch's backfill boundary, which no channel is to send)
+CREATE TABLE IF NOT EXISTS deliveries (
+    watch TEXT NOT NULL,
+    story TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    article_id TEXT,
+    delivered TEXT NOT NULL,
+    PRIMARY KEY (watch, story, channel)
+);
+-- each channel's last delivery attempt, for `newsmon status`
+CREATE TABLE IF NOT EXISTS channel_attempts (
+    channel TEXT PRIMARY KEY,
+    attempted TEXT NOT NULL,
+    ok INTEGER NOT NULL,
+    error TEXT,
+    sent INTEGER NOT NULL DEFAULT 0,
+    pending INTEGER NOT NULL DEFAULT 0,
+    last_ok TEXT
 );
 """
 
@@ -113,7 +136,9 @@ _COLUMNS = ("id", "url", "source", "title", "lead", "body", "published", "modifi
 _ADDED = {
     "articles": (("indexed", "INTEGER NOT NULL DEFAULT 0"),
                  ("matched", "TEXT NOT NULL DEFAULT '[]'"),
-                 ("partial", "INTEGER NOT NULL DEFAULT 0"), ("hints", "TEXT")),
+                 ("partial", "INTEGER NOT NULL DEFAULT 0"), ("hints", "TEXT"),
+                 ("archived", "TEXT")),
+    "watches": (("send_from", "TEXT"),),
     "frontier": (("hints", "TEXT"),),
     "skipped": (("source", "TEXT"), ("kind", "TEXT")),
 }
@@ -147,6 +172,14 @@ class Archive:
                     self.db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
         self.db.execute("CREATE INDEX IF NOT EXISTS articles_unindexed ON articles(indexed) "
                         "WHERE indexed = 0")
+        if self.db.execute("SELECT 1 FROM articles WHERE archived IS NULL LIMIT 1").fetchone():
+            # rows of an archive made before the column: when they were fetched, in UTC
+            # (SQLite's strftime reads the stored offset), else now
+            with self.db:
+                self.db.execute(
+                    "UPDATE articles SET archived = COALESCE(strftime('%Y-%m-%dT%H:%M:%S+00:00',"
+                    " fetched), ?) WHERE archived IS NULL", (_now(),))
+        self.db.execute("CREATE INDEX IF NOT EXISTS articles_archived ON articles(archived)")
         stories.migrate(self.db)  # the story tables (indexer/stories.py), added in place
 
     def close(self) -> None:
@@ -185,12 +218,12 @@ class Archive:
         if state != "unchanged":
             blob = zlib.compress(html, 6) if html is not None else None
             self.db.execute(
-                f"INSERT INTO articles ({', '.join(_COLUMNS)}, html) "
-                f"VALUES ({', '.join('?' * (len(_COLUMNS) + 1))}) "
+                f"INSERT INTO articles ({', '.join(_COLUMNS)}, html, archived) "
+                f"VALUES ({', '.join('?' * (len(_COLUMNS) + 2))}) "
                 "ON CONFLICT(id) DO UPDATE SET "
                 + ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS[1:])
                 + ", html = COALESCE(excluded.html, articles.html), indexed = 0",
-                (*[row[c] for c in _COLUMNS], blob),
+                (*[row[c] for c in _COLUMNS], blob, _now()),
             )
         for url in {article.url, *fetched_urls}:
             self.db.execute("INSERT OR IGNORE INTO urls (url, article_id) VALUES (?, ?)",
@@ -286,6 +319,22 @@ class Archive:
             by_source_month.setdefault(source, {})[month] = n
         return {"articles": self.count(), "by_source": by_source, "by_month": by_month,
                 "by_source_month": by_source_month}
+
+    def archived_since(self, since: str) -> list[str]:
+        """Ids of the articles this archive first held at or after `since` (UTC ISO)."""
+        return [row[0] for row in self.db.execute(
+            "SELECT id FROM articles WHERE archived >= ? ORDER BY archived, id", (since,))]
+
+    def archived_at(self, ids: Iterable[str]) -> dict[str, str]:
+        """id -> when the archive first held it (UTC ISO)."""
+        names = list(ids)
+        found: dict[str, str] = {}
+        for start in range(0, len(names), 500):
+            chunk = names[start:start + 500]
+            found.update(self.db.execute(
+                f"SELECT id, archived FROM articles WHERE id IN ({', '.join('?' * len(chunk))})",
+                chunk))
+        return found
 
     def last_fetched(self) -> dict[str, str]:
         return dict(self.db.execute(
@@ -438,23 +487,75 @@ class Archive:
 
     # --- watches: saved queries and what they matched (search/watch.py) -------------------
 
-    def save_watch(self, name: str, query: str, source: str | None) -> None:
+    def save_watch(self, name: str, query: str, source: str | None,
+                   send_from: str | None = None, skipped: Iterable[str] = ()) -> None:
+        """Add or replace a watch; `send_from` (UTC ISO): matches archived earlier are not
+        delivered, and the `skipped` stories (older matches) count as delivered on every
+        channel.  Replacing a watch starts its delivery log afresh."""
+        now = _now()
         with self.db:
-            self.db.execute("INSERT OR REPLACE INTO watches (name, query, source, created) "
-                            "VALUES (?, ?, ?, ?)", (name, query, source, _now()))
+            self.db.execute("INSERT OR REPLACE INTO watches (name, query, source, created, "
+                            "send_from) VALUES (?, ?, ?, ?, ?)",
+                            (name, query, source, now, send_from or now))
+            self.db.execute("DELETE FROM deliveries WHERE watch = ?", (name,))
+            self.db.executemany("INSERT OR IGNORE INTO deliveries VALUES (?, ?, '*', NULL, ?)",
+                                [(name, story, now) for story in skipped])
 
     def remove_watch(self, name: str) -> bool:
         with self.db:
             gone = self.db.execute("DELETE FROM watches WHERE name = ?", (name,)).rowcount
             self.db.execute("DELETE FROM watch_hits WHERE watch = ?", (name,))
+            self.db.execute("DELETE FROM deliveries WHERE watch = ?", (name,))
         return bool(gone)
 
     def watches(self) -> list[dict[str, object]]:
         rows = self.db.execute(
-            "SELECT w.name, w.query, w.source, w.created, COUNT(h.article_id) FROM watches w "
+            "SELECT w.name, w.query, w.source, w.created, COALESCE(w.send_from, w.created), "
+            "COUNT(h.article_id) FROM watches w "
             "LEFT JOIN watch_hits h ON h.watch = w.name GROUP BY w.name ORDER BY w.name")
-        return [{"name": n, "query": q, "source": s, "created": c, "hits": k}
-                for n, q, s, c, k in rows]
+        return [{"name": n, "query": q, "source": s, "created": c, "send_from": f, "hits": k}
+                for n, q, s, c, f, k in rows]
+
+    # --- deliveries: what each channel sent (search/notify/) ------------------------------
+
+    def delivered(self, watch: str, channel: str) -> set[str]:
+        """Stories of this watch the channel delivered, or that no channel is to send."""
+        return {row[0] for row in self.db.execute(
+            "SELECT story FROM deliveries WHERE watch = ? AND channel IN (?, '*')",
+            (watch, channel))}
+
+    def record_deliveries(self, channel: str, sent: Iterable[tuple[str, str, str]]) -> int:
+        """(watch, story, article id) each, delivered on `channel` now; one transaction."""
+        now = _now()
+        with self.db:
+            return self.db.executemany(
+                "INSERT OR IGNORE INTO deliveries VALUES (?, ?, ?, ?, ?)",
+                [(w, s, channel, a, now) for w, s, a in sent]).rowcount
+
+    def record_attempt(self, channel: str, *, ok: bool, error: str | None, sent: int,
+                       pending: int) -> None:
+        now = _now()
+        with self.db:
+            self.db.execute(
+                "INSERT INTO channel_attempts (channel, attempted, ok, error, sent, pending, "
+                "last_ok) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(channel) DO UPDATE SET "
+                "attempted = excluded.attempted, ok = excluded.ok, error = excluded.error, "
+                "sent = excluded.sent, pending = excluded.pending, "
+                "last_ok = COALESCE(excluded.last_ok, last_ok)",
+                (channel, now, int(ok), error, sent, pending, now if ok else None))
+
+    def channel_attempts(self) -> dict[str, dict[str, object]]:
+        tables = {r[0] for r in self.db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "channel_attempts" not in tables:  # a reader of an archive made before channels
+            return {}
+        cursor = self.db.execute("SELECT channel, attempted, ok, error, sent, pending, last_ok "
+                                 "FROM channel_attempts ORDER BY channel")
+        names = [d[0] for d in cursor.description]
+        rows = {row[0]: dict(zip(names, row, strict=True)) for row in cursor}
+        for row in rows.values():
+            row["ok"] = bool(row["ok"])
+        return rows
 
     def watch_stories(self, story: str) -> set[tuple[str, str]]:
         """(watch, story) pairs already matched for this story: a reprint of a story a
@@ -508,7 +609,7 @@ def _require_current(db: sqlite3.Connection, path: Path) -> None:
     columns = {row[1] for row in db.execute("PRAGMA table_info(articles)")}
     tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     missing = [c for c, _ in _ADDED["articles"] if c not in columns]
-    if not columns or missing or not {"watches", "story_members"} <= tables:
+    if not columns or missing or not {"watches", "story_members", "deliveries"} <= tables:
         raise ReadOnly(f"archive {path} was made by an older newsmon and needs upgrading; run a "
                        "writing command once (e.g. `newsmon check`) where it may be written")
 

@@ -17,9 +17,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from indexer.archive import Archive
 from indexer.article import Article
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from crawler.config import Config
     from search.engine import Results, Searcher
 
+DEFAULT_TIMEZONE = "Europe/Volgograd"  # crawler/config.py's default, for an App without one
 STALE_RUNS = 3  # this many runs in a row without a new article: the source may have changed
 
 
@@ -232,7 +234,9 @@ class App:
         """Per source: the last run, when the next is due, and whether it went stale (the
         last STALE_RUNS runs brought nothing new: a changed layout, or a block)."""
         config = self._config()
-        now = (now or datetime.now().astimezone()).replace(microsecond=0)
+        from search.watch import local
+
+        now = (now or datetime.now(self.zone)).astimezone(self.zone).replace(microsecond=0)
         latest: dict[str, dict[str, Any]] = {}
         counts: dict[str, int] = {}
         recent: dict[str, list[dict[str, Any]]] = {}
@@ -251,12 +255,14 @@ class App:
             last_run = None
             next_run = now.isoformat()
             if run:
-                last_run = {"started": run["started"], "finished": run["finished"],
+                last_run = {"started": local(run["started"], self.zone),
+                            "finished": local(run["finished"], self.zone),
                             "articles_new": run["articles_new"], "pages": run["pages"],
                             "errors": run["errors"], "messages": run["messages"],
                             "outcome": run["outcome"], "ok": run["outcome"] == "ok"}
                 next_run = (datetime.fromisoformat(str(run["started"]))
-                            + timedelta(seconds=source.every_seconds)).isoformat()
+                            + timedelta(seconds=source.every_seconds)).astimezone(
+                                self.zone).isoformat()
             history = recent.get(source.slug, [])
             stale = len(history) >= STALE_RUNS and all(
                 r["articles_new"] == 0 and r["outcome"] != "running" for r in history)
@@ -276,8 +282,23 @@ class App:
         with self._reader() as archive:
             return archive.watches()
 
-    def add_watch(self, name: str, query: str, source: str | None = None) -> None:
-        """A malformed query or an unknown source is refused now, not at 3 a.m."""
+    @property
+    def zone(self) -> ZoneInfo:
+        """The one clock of run times, status and digests: `[crawler] timezone`."""
+        return ZoneInfo(self.config.timezone if self.config else DEFAULT_TIMEZONE)
+
+    @property
+    def zone_name(self) -> str:
+        return self.config.timezone if self.config else DEFAULT_TIMEZONE
+
+    def add_watch(self, name: str, query: str, source: str | None = None,
+                  backfill: str | date = "none") -> None:
+        """A malformed query or an unknown source is refused now, not at 3 a.m.
+
+        `backfill` says what the archive already holds that the watch matches is to the
+        channels: "none" (the default): already delivered, only what is archived from now
+        on is sent; a day: what was archived since that day (in the configured zone) is
+        sent, older matches are not; "all": every match is sent."""
         from search import watch
 
         name = name.strip()
@@ -285,9 +306,19 @@ class App:
             raise Invalid("a watch needs a name and a query")
         if source is not None:
             self._source_known(source)
+        if not isinstance(backfill, date) and backfill not in ("none", "all"):
+            raise Invalid(f"--backfill takes none, all or a date, not {backfill!r}")
         watch.check_query(query)
+        now = datetime.now(UTC).replace(microsecond=0).isoformat()
+        send_from = {"none": now, "all": "0000"}.get(backfill) if isinstance(backfill, str) \
+            else watch.day_start(backfill, self.zone)
         with self.data_dir.open_archive(create=True) as archive:
-            archive.save_watch(name, query, source)
+            skipped: set[str] = set()
+            if send_from != "0000" and archive.count():
+                listed = {"name": name, "query": query, "source": source}
+                skipped = {e["story"] for e in watch.entries(self, archive, listed, None, self.zone)
+                           if _utc(e["matched"]) < send_from}
+            archive.save_watch(name, query, source, send_from, skipped)
 
     def remove_watch(self, name: str) -> None:
         if not self._has_archive():
@@ -307,6 +338,48 @@ class App:
         from search import watch
 
         return watch.digest(self.data_dir, self, since)
+
+    def pending(self, since: date | None = None) -> dict[str, list[dict[str, Any]]]:
+        """Per configured channel, per watch, the matches it has not delivered yet (archived
+        since `since`, a day in the zone; default: the last 30 days)."""
+        from search import watch
+        from search.notify.deliver import pending
+
+        channels = self.config.notify.channels if self.config else []
+        if not channels or not self._has_archive():
+            return {}
+        start = watch.day_start(since, self.zone) if since else None
+        with self._reader() as archive:
+            return {c.name: pending(self, archive, c.name, start) for c in channels}
+
+    def deliver(self, since: date | None = None, sleep: Any = None) -> list[Any]:
+        """Send every pending match on each configured channel and record it; one report
+        per channel (search/notify/deliver.py).  Nothing configured: an empty list."""
+        from search import watch
+        from search.notify.deliver import deliver
+
+        if not self._has_archive():
+            return []
+        start = watch.day_start(since, self.zone) if since else None
+        return deliver(self, start, sleep=sleep)
+
+    def channels(self) -> list[dict[str, Any]]:
+        """The configured channels with their last delivery attempt (times in the zone)."""
+        from search.watch import local
+
+        config = self._config()
+        attempts: dict[str, dict[str, Any]] = {}
+        if self._has_archive():
+            with self._reader() as archive:
+                attempts = archive.channel_attempts()
+        rows = []
+        for channel in config.notify.channels:
+            last = dict(attempts.get(channel.name) or {})
+            for key in ("attempted", "last_ok"):
+                if last.get(key):
+                    last[key] = local(last[key], self.zone)
+            rows.append({"channel": channel.name, "last_attempt": last or None})
+        return rows
 
     # --- writing ----------------------------------------------------------------------
 
@@ -398,6 +471,12 @@ class App:
 
     def _source_known(self, slug: str) -> None:
         self._config().select([slug])  # an unknown source: ConfigError naming the known ones
+
+
+def _utc(stamp: str | None) -> str:
+    if not stamp:
+        return ""
+    return datetime.fromisoformat(stamp).astimezone(UTC).replace(microsecond=0).isoformat()
 
 
 def _refuse_to_drop(archive: Archive, archived: int, extra: int) -> None:

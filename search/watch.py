@@ -1,15 +1,18 @@
-"""Watch lists: saved queries matched against each run's new articles, and the digest.
+"""Watch lists: saved queries, and the digest of what they match in the archive.
 
-Matching happens right after a crawl, against only that run's new articles, so
-a digest lists each article once, under every watch it matched, on the day it
-arrived — not everything old that happens to match.
+A digest since a day covers every article the archive took in since that day (its
+`archived` time, in the configured zone) that matches a watch, whether the watch
+existed then or not; each story once, shown by its earliest-published matching
+article, with every outlet that carried it.  After each crawl the run's new matches
+are also recorded (`watch list` counts them), a story once per watch.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from indexer.store import DataDir
 from search import output
@@ -46,30 +49,77 @@ def record_hits(data_dir: DataDir, app: App, run_id: str, new_ids: list[str]) ->
     return len(found)
 
 
+def day_start(day: date, zone: ZoneInfo) -> str:
+    """The first instant of a calendar day in the zone, as the archive's UTC ISO text."""
+    return datetime.combine(day, time(), zone).astimezone(UTC).replace(
+        microsecond=0).isoformat()
+
+
+def local(stamp: str | None, zone: ZoneInfo) -> str | None:
+    """An archive timestamp (UTC ISO) in the configured zone."""
+    if not stamp:
+        return None
+    return datetime.fromisoformat(stamp).astimezone(zone).replace(microsecond=0).isoformat()
+
+
+def story_key(hit: Any) -> str:
+    return hit.story or hit.id
+
+
+def entries(app: App, archive: Any, watch: dict[str, Any], ids: list[str] | None,
+            zone: ZoneInfo) -> list[dict[str, Any]]:
+    """The stories a watch matches among `ids` (None: the whole archive), newest first:
+    one entry per story, its earliest-published matching article with its snippet, the
+    time the archive took it in (`matched`, in the zone) and every outlet (`outlets`,
+    first publisher first, with dates and links)."""
+    from indexer.stories import Stories
+
+    if ids is not None and not ids:
+        return []
+    limit = len(ids) if ids is not None else max(1, archive.count())
+    try:
+        page = app.search(watch["query"], sources=[watch["source"]] if watch["source"] else None,
+                          ids=ids, limit=limit, sort="date", group=False)
+    except QueryError:
+        return []
+    by_story: dict[str, list[Any]] = {}
+    for hit in page.hits:
+        by_story.setdefault(story_key(hit), []).append(hit)
+    members = Stories(archive.db).members(k for k, hits in by_story.items() if hits[0].story)
+    archived = archive.archived_at(h.id for h in page.hits)
+    found = []
+    for key, hits in by_story.items():
+        first = min(hits, key=lambda h: (h.published is None, h.published or "", h.id))
+        outlets = [{"id": m["id"], "source": m["source"], "published": m["published"],
+                    "url": m["url"], "title": m["title"]} for m in members.get(key, [])] or [
+            {"id": first.id, "source": first.source, "published": first.published,
+             "url": first.url, "title": first.title}]
+        when = min(archived.get(h.id) or "" for h in hits)
+        found.append({**output.hit_json(first), "story": key, "matched": local(when, zone),
+                      "reprinted_by": list(first.reprints), "outlets": outlets})
+    found.sort(key=lambda e: (e["published"] or e["matched"] or "", e["id"]), reverse=True)
+    return found
+
+
 def digest(data_dir: DataDir, app: App, since: date) -> list[dict[str, Any]]:
-    """Per watch, the articles it matched on or after `since`, newest first, with snippets."""
-    result = []
+    """Per watch, the stories it matches among the articles archived on or after `since`
+    (a day in the configured zone), newest first, with snippets."""
+    zone = app.zone
     with data_dir.open_archive(readonly=True) as archive:
-        matches = {w["name"]: archive.watch_hits(w["name"], since.isoformat())
-                   for w in archive.watches()}
-        listed = archive.watches()
-    for watch in listed:
-        matched = matches[watch["name"]]
-        page = app.search(watch["query"], ids=list(matched), limit=max(1, len(matched)),
-                          sort="date")
-        # one entry per story (the search groups them), with the sources that carried it
-        hits = [{**output.hit_json(hit), "matched": matched[hit.id],
-                 "reprinted_by": list(hit.reprints)} for hit in page.hits]
-        result.append({"watch": watch["name"], "query": watch["query"], "hits": hits})
-    return result
+        ids = archive.archived_since(day_start(since, zone))
+        return [{"watch": w["name"], "query": w["query"],
+                 "hits": entries(app, archive, w, ids, zone)} for w in archive.watches()]
 
 
-def render(groups: list[dict[str, Any]], fmt: str, since: date) -> str:
+def render(groups: list[dict[str, Any]], fmt: str, since: date, zone: str = "") -> str:
     if fmt == "json":
         return output.dumps(groups)
     lines = []
+    where = f" ({zone})" if zone else ""
     if fmt == "markdown":
-        lines.append(f"# newsmon digest since {since.isoformat()}\n")
+        lines.append(f"# newsmon digest since {since.isoformat()}{where}\n")
+    else:
+        lines.append(f"articles archived since {since.isoformat()}{where}\n")
     for group in groups:
         title = f"{group['watch']} — {group['query']} ({len(group['hits'])})"
         lines.append(f"## {title}\n" if fmt == "markdown" else f"{title}\n{'=' * len(title)}")
@@ -90,8 +140,9 @@ def render(groups: list[dict[str, Any]], fmt: str, since: date) -> str:
     return "\n".join(lines)
 
 
-def write_days(groups: list[dict[str, Any]], directory: Path) -> list[Path]:
-    """One Markdown file per day the articles arrived, for staff who read digests as files."""
+def write_days(groups: list[dict[str, Any]], directory: Path, zone: str = "") -> list[Path]:
+    """One Markdown file per day (in the configured zone) the articles arrived, for staff
+    who read digests as files."""
     days: dict[str, list[dict[str, Any]]] = {}
     for group in groups:
         for hit in group["hits"]:
@@ -106,7 +157,8 @@ def write_days(groups: list[dict[str, Any]], directory: Path) -> list[Path]:
     written = []
     for day, day_groups in sorted(days.items()):
         path = directory / f"digest-{day}.md"
-        path.write_text(render(day_groups, "markdown", date.fromisoformat(day)), encoding="utf-8")
+        path.write_text(render(day_groups, "markdown", date.fromisoformat(day), zone),
+                        encoding="utf-8")
         written.append(path)
     return written
 

@@ -51,8 +51,26 @@ def positive(value: int | None, name: str, maximum: int = MAX_LIMIT) -> None:
         raise UsageError(f"{name} must be between 0 and {maximum}, not {value}")
 
 
-def day(text: str | None, end: bool = False) -> date | None:
-    """A date the user typed (search/dates.py's forms), as the first or last day it means."""
+def day(text: str | None, end: bool = False, today: date | None = None) -> date | None:
+    """A date the user typed (search/dates.py's forms), as the first or last day it means;
+    `7d` and `today` count from `today` (the configured zone's, where it matters)."""
     from search.dates import parse_bound
 
-    return parse_bound(text, date.today(), end=end) if text else None
+    return parse_bound(text, today or date.today(), end=end) if text else None
+
+
+def zone_today(app: App) -> date:
+    from datetime import datetime
+
+    return datetime.now(app.zone).date()
+
+
+def print_deliveries(reports: list[Any]) -> int:
+    """One line per channel on stderr; 1 when a channel failed."""
+    import sys
+
+    from indexer.text import terminal_safe
+
+    for report in reports:
+        print(f"notify {terminal_safe(report.line())}", file=sys.stderr)
+    return 1 if any(not r.ok for r in reports) else 0

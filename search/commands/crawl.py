@@ -40,7 +40,20 @@ def run(args: Any) -> int:
     if report.new_ids:
         with common.App(data_dir, config) as app:
             app.record_hits(report.run_id, report.new_ids)
-    return print_report(report, sources)
+    code = print_report(report, sources)
+    if config.notify.channels and report.new_ids:
+        deliver_after(data_dir, config)
+    return code
+
+
+def deliver_after(data_dir: Any, config: Any) -> None:
+    """New matches go out after the run; a channel that fails says so in one line and keeps
+    them pending (`newsmon status`), and never changes the crawl's outcome."""
+    try:
+        with common.App(data_dir, config) as app:
+            common.print_deliveries(app.deliver())
+    except Exception as exc:  # delivery never fails a crawl; the next run tries again
+        print(f"notify: delivery failed: {terminal_safe(str(exc))}", file=sys.stderr)
 
 
 def print_report(report: Any, sources: list[Any]) -> int:

@@ -8,29 +8,50 @@ from pathlib import Path
 from typing import Any
 
 from indexer.text import terminal_safe
-from search import watch
+from search import output, watch
 from search.commands import common
 
-HELP = "new articles matching the watches, grouped by watch"
+HELP = "articles matching the watches, grouped by watch; --send delivers them"
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--since", default="1d",
-                   help="articles that arrived on or after this day (default 1d)")
+    p.add_argument("--since", default=None,
+                   help="articles archived on or after this day, in the configured zone "
+                        "(default 1d; with --send: the last 30 days)")
+    p.add_argument("--send", action="store_true",
+                   help="deliver the matches not yet delivered on each configured channel "
+                        "([notify.email], [notify.telegram]); exit 1 if a channel failed")
     p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     p.add_argument("--write", type=Path, metavar="DIR",
                    help="also write one Markdown file per day into DIR")
 
 
 def run(args: Any) -> int:
-    since = common.day(args.since)
-    with common.app(args) as app:
+    with common.app(args, with_config=True) as app:
+        today = common.zone_today(app)
+        if args.send:
+            if args.write:
+                raise common.UsageError("--send and --write do not go together")
+            if not app.config.notify.channels:
+                raise common.UsageError(f"no channels configured: add [notify.email] or "
+                                        f"[notify.telegram] to {app.config.path}")
+            for warning in app.config.notify.warnings:
+                print(f"newsmon: warning: {warning}", file=sys.stderr)
+            reports = app.deliver(common.day(args.since, today=today))
+            if args.format == "json":
+                print(output.dumps([r.to_json() for r in reports]))
+            else:
+                for report in reports:
+                    print(terminal_safe(report.line()))
+            return 1 if any(not r.ok for r in reports) else 0
+        since = common.day(args.since or "1d", today=today)
         groups = app.digest(since)
-    text = watch.render(groups, args.format, since)
+        zone = app.zone_name
+    text = watch.render(groups, args.format, since, zone)
     print(text if args.format == "json" else terminal_safe(text))
     if args.write:
         try:
-            written = watch.write_days(groups, args.write)
+            written = watch.write_days(groups, args.write, zone)
         except OSError as exc:
             raise common.UsageError(f"cannot write into {args.write}: {exc.strerror}") from None
         for path in written:

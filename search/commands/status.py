@@ -20,9 +20,12 @@ def configure(p: argparse.ArgumentParser) -> None:
 def run(args: Any) -> int:
     with common.app(args, with_config=True) as app:
         rows = app.status()
+        channels = app.channels()
+        zone = app.zone_name
     if args.format == "json":
         print(output.dumps(rows))
         return 0
+    print(f"times in {zone}")
     for row in rows:
         last = row["last_run"]
         if last:
@@ -40,4 +43,17 @@ def run(args: Any) -> int:
         if row["stale"]:
             print(f"{'':<14} warning: no new articles in the last {STALE_RUNS} runs — "
                   "check the site's layout, feeds and whether it blocks the crawler")
+    for channel in channels:
+        last = channel["last_attempt"]
+        if not last:
+            print(f"notify {channel['channel']:<8} never attempted")
+            continue
+        when = str(last["attempted"])[:16].replace("T", " ")
+        if last["ok"]:
+            state = f"ok at {when}, {last['sent']} stories sent"
+        else:
+            since = str(last["last_ok"] or "never")[:16].replace("T", " ")
+            state = (f"FAILED at {when} ({last['error']}); {last['pending']} stories pending; "
+                     f"last success {since}")
+        print(f"notify {channel['channel']:<8} {terminal_safe(state)}")
     return 0

@@ -18,6 +18,10 @@ def configure(p: argparse.ArgumentParser) -> None:
     w.add_argument("name")
     w.add_argument("query")
     w.add_argument("--source", help="only articles from this source")
+    w.add_argument("--backfill", default="none", metavar="none|all|DATE",
+                   help="what of the archive's older matches the channels get: none (default: "
+                        "only articles archived from now on are delivered), a date (those "
+                        "archived since then), or all")
     sub.add_parser("list", help="the watches and their hit counts")
     w = sub.add_parser("rm", help="remove a watch")
     w.add_argument("name")
@@ -25,8 +29,10 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 def run(args: Any) -> int:
     if args.watch_command == "add":
-        with common.app(args, with_config=args.source is not None) as app:
-            app.add_watch(args.name, args.query, args.source)
+        with common.app(args, with_config=True) as app:
+            backfill = args.backfill if args.backfill in ("none", "all") else common.day(
+                args.backfill, today=common.zone_today(app))
+            app.add_watch(args.name, args.query, args.source, backfill)
         print(f"watch {args.name!r} saved: {args.query}")
     elif args.watch_command == "rm":
         with common.app(args) as app:
