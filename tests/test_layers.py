@@ -1,0 +1,179 @@
+"""The packages stay layered: indexer < crawler < search, and no module imports itself back.
+
+Every import is counted, those inside functions too: a function-level import is still a
+dependency, and a cycle hidden in a function is one refactor away from an import error.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from conftest import ROOT
+
+# lowest first: a package may import the packages before it, never those after it
+LAYERS = ("indexer", "crawler", "search")
+
+
+def modules(root: Path, packages: tuple[str, ...]) -> dict[str, Path]:
+    """Dotted module name -> file, for every module of `packages` under `root`."""
+    found = {}
+    for package in packages:
+        for path in sorted((root / package).rglob("*.py")):
+            parts = list(path.relative_to(root).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            found[".".join(parts)] = path
+    return found
+
+
+def imported(name: str, path: Path, known: dict[str, Path]) -> set[str]:
+    """The modules of `known` that module `name` imports, anywhere in its body."""
+    is_package = path.name == "__init__.py"
+    targets: set[str] = set()
+
+    def resolve(dotted: str) -> str | None:
+        # the deepest known module that `dotted` names or lies in
+        parts = dotted.split(".")
+        while parts:
+            candidate = ".".join(parts)
+            if candidate in known:
+                return candidate
+            parts.pop()
+        return None
+
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if target := resolve(alias.name):
+                    targets.add(target)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = name.split(".") if is_package else name.split(".")[:-1]
+                base = base[:len(base) - (node.level - 1)] if node.level > 1 else base
+                module = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                module = node.module or ""
+            for alias in node.names:
+                # `from pkg import sub` imports the module pkg.sub when there is one
+                if target := resolve(f"{module}.{alias.name}") or resolve(module):
+                    targets.add(target)
+    targets.discard(name)
+    return targets
+
+
+def graph(root: Path, packages: tuple[str, ...] = LAYERS) -> dict[str, set[str]]:
+    known = modules(root, packages)
+    return {name: imported(name, path, known) for name, path in known.items()}
+
+
+def upward(edges: dict[str, set[str]], layers: tuple[str, ...] = LAYERS) -> list[str]:
+    """Each import of a higher layer by a lower one, as 'importer -> imported'."""
+    rank = {package: n for n, package in enumerate(layers)}
+    return sorted(f"{a} -> {b}" for a, targets in edges.items() for b in targets
+                  if rank[b.split(".")[0]] > rank[a.split(".")[0]])
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in sorted(edges.get(node, ())):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(edges):
+        if node not in index:
+            visit(node)
+    return sorted(found)
+
+
+def describe(component: list[str], edges: dict[str, set[str]]) -> str:
+    """One cycle as the imports that make it: 'a -> b, b -> a'."""
+    members = set(component)
+    return ", ".join(f"{a} -> {b}" for a in component for b in sorted(edges[a] & members))
+
+
+def test_no_package_imports_a_layer_above_it():
+    edges = graph(ROOT)
+    assert len(edges) >= 30 and {"crawler.spider", "indexer.archive", "search.cli"} <= set(edges)
+    bad = upward(edges)
+    assert not bad, "upward imports (indexer < crawler < search): " + "; ".join(bad)
+
+
+def test_no_import_cycle_between_modules():
+    edges = graph(ROOT)
+    found = cycles(edges)
+    assert not found, "import cycles: " + "; ".join(describe(c, edges) for c in found)
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def test_the_checker_reports_an_upward_import_and_a_loop(tmp_path):
+    write(tmp_path, {
+        "indexer/__init__.py": "",
+        "indexer/store.py": "import os\n\ndef f():\n    from search.cli import main\n",
+        "indexer/clean.py": "from indexer import store\n",
+        "crawler/__init__.py": "",
+        "crawler/a.py": "from . import b\n",
+        "crawler/b.py": "def g():\n    from .c import x\n",
+        "crawler/c.py": "import crawler.a\nfrom indexer.clean import y\n",
+        "crawler/d.py": "from crawler.a import z\n",
+        "search/__init__.py": "",
+        "search/cli.py": "from indexer.store import DataDir\n",
+        "search/demo.py": "from crawler import d\n",
+    })
+    edges = graph(tmp_path)
+    assert edges["crawler.a"] == {"crawler.b"}
+    assert edges["crawler.b"] == {"crawler.c"}  # a function-level, relative import
+    assert edges["indexer.clean"] == {"indexer.store"}
+    assert upward(edges) == ["indexer.store -> search.cli"]
+    # the loop a -> b -> c -> a, and store -> cli -> store through the upward import
+    assert cycles(edges) == [["crawler.a", "crawler.b", "crawler.c"],
+                             ["indexer.store", "search.cli"]]
+    message = describe(["crawler.a", "crawler.b", "crawler.c"], edges)
+    assert message == "crawler.a -> crawler.b, crawler.b -> crawler.c, crawler.c -> crawler.a"
+
+
+def test_the_checker_passes_a_layered_package(tmp_path):
+    write(tmp_path, {
+        "indexer/__init__.py": "",
+        "indexer/store.py": "import sqlite3\n",
+        "crawler/__init__.py": "from indexer.store import x\n",
+        "crawler/spider.py": "from crawler import __version__\nfrom indexer import store\n",
+        "search/__init__.py": "",
+        "search/cli.py": "def main():\n    import crawler.spider\n    from search import demo\n",
+        "search/demo.py": "from . import words\n",
+        "search/words.py": "",
+    })
+    edges = graph(tmp_path)
+    assert edges["crawler.spider"] == {"crawler", "indexer.store"}
+    assert edges["search.cli"] == {"crawler.spider", "search.demo"}
+    assert edges["search.demo"] == {"search.words"}
+    assert upward(edges) == [] and cycles(edges) == []
