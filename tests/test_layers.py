@@ -128,6 +128,54 @@ def test_no_import_cycle_between_modules():
     assert not found, "import cycles: " + "; ".join(describe(c, edges) for c in found)
 
 
+def benchmark_imports(tests: Path, benchmarks: Path, packages: tuple[str, ...] = LAYERS
+                      ) -> list[str]:
+    """Each test file's import of a module that only benchmarks/ has, and each sys.path entry
+    it makes of that folder, as 'file:line: what'."""
+    own = {p.stem for p in tests.rglob("*.py")}
+    theirs = {p.stem for p in benchmarks.glob("*.py")} - own - set(packages)
+    found = []
+    for path in sorted(tests.rglob("*.py")):
+        where = path.relative_to(tests.parent)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                names = [node.module]
+            found += [(where, node.lineno, f"import {n}") for n in names
+                      if n.split(".")[0] in theirs or n.split(".")[0] == "benchmarks"]
+            if on_sys_path(node) and any(isinstance(c, ast.Constant) and c.value == "benchmarks"
+                                         for arg in node.args for c in ast.walk(arg)):
+                found.append((where, node.lineno, "puts benchmarks/ on sys.path"))
+    return [f"{where}:{line}: {what}" for where, line, what in sorted(found)]
+
+
+def on_sys_path(node: ast.AST) -> bool:
+    """A call of sys.path.insert or sys.path.append."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+        and node.func.attr in ("insert", "append") and ast.unparse(node.func.value) == "sys.path"
+
+
+def test_tests_import_nothing_from_benchmarks():
+    bad = benchmark_imports(ROOT / "tests", ROOT / "benchmarks")
+    assert not bad, "tests must not depend on benchmarks/: " + "; ".join(bad)
+
+
+def test_the_benchmark_check_finds_a_benchmark_import(tmp_path):
+    write(tmp_path, {
+        "benchmarks/topic.py": "", "benchmarks/search.py": "", "benchmarks/shared.py": "",
+        "tests/shared.py": "",
+        "tests/test_a.py": "import sys\nsys.path.insert(0, str(ROOT / 'benchmarks'))\n"
+                           "def f():\n    from topic import evaluate\n",
+        "tests/test_b.py": "from search.cli import main\nimport shared\n",
+    })
+    assert benchmark_imports(tmp_path / "tests", tmp_path / "benchmarks") == [
+        "tests/test_a.py:2: puts benchmarks/ on sys.path",
+        "tests/test_a.py:4: import topic",
+    ]
+
+
 def write(root: Path, files: dict[str, str]) -> None:
     for name, text in files.items():
         path = root / name
