@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -69,6 +70,14 @@ def write_sources(path: Path, base: str, slug: str = "testsite", **extra: str) -
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def network_guarded() -> None:
+    """Every process that runs tests (each xdist worker imports this file) has the guard."""
+    assert socket.socket.connect.__module__ == "sitecustomize", "network guard not installed"
+    with pytest.raises(OSError, match="blocked"):
+        socket.create_connection(("192.0.2.1", 80), timeout=1)
 
 
 @pytest.fixture(scope="session")
