@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from conftest import FIXTURES, NEWSMON, ROOT, run_newsmon, write_sources
@@ -179,20 +180,32 @@ def test_watch_digest_lists_exactly_the_new_matching_articles(tmp_path, site):
     assert run_newsmon("watch", "rm", "spo", data_dir=data_dir, sources=sources).returncode == 1
 
 
-def test_status_flags_a_source_that_stopped_producing(tmp_path, site):
+def test_status_flags_a_source_that_stopped_producing(tmp_path, site, monkeypatch):
+    import indexer.archive
     from indexer.archive import Archive
 
     sources = write_sources(tmp_path / "sources.toml", site.base)
     data_dir = tmp_path / "data"
     data_dir.mkdir()
+    # run times are kept to the second: each run a minute after the last, an hour ago
+    clock = iter(range(10_000))
+    hour_ago = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    monkeypatch.setattr(indexer.archive, "_now", lambda: (
+        hour_ago + timedelta(minutes=next(clock))).isoformat())
     with Archive(data_dir / "archive.sqlite") as archive:
         for n, new in enumerate([5, 0, 0, 0]):
             archive.run_started(f"run{n}", ["testsite"], 1, "log")
             archive.run_finished(f"run{n}", "testsite", pages=3, new=new, updated=0,
                                  messages=[], outcome="ok")
-            time.sleep(1.05)  # run start times are kept to the second
     (row,) = json.loads(run_newsmon("status", "--format", "json", data_dir=data_dir,
                                     sources=sources).stdout)
     assert row["runs"] == 4 and row["stale"] is True
     table = run_newsmon("status", data_dir=data_dir, sources=sources).stdout
     assert "no new articles in the last 3 runs" in table
+    with Archive(data_dir / "archive.sqlite") as archive:  # the source produces again
+        archive.run_started("run4", ["testsite"], 1, "log")
+        archive.run_finished("run4", "testsite", pages=3, new=2, updated=0, messages=[],
+                             outcome="ok")
+    (row,) = json.loads(run_newsmon("status", "--format", "json", data_dir=data_dir,
+                                    sources=sources).stdout)
+    assert row["runs"] == 5 and row["stale"] is False
