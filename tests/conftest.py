@@ -22,6 +22,10 @@ ROOT = TESTS.parent
 FIXTURES = TESTS / "fixtures"
 NEWSMON = [sys.executable, "-m", "search.cli"]
 
+# Tables are as wide in every process: xdist's workers get COLUMNS=80 from the controller,
+# a plain run falls back to the 120 columns of search/output.py.
+os.environ["COLUMNS"] = "120"
+os.environ.pop("LINES", None)
 # Guard this process and every child against leaving 127.0.0.1.
 os.environ["NEWSMON_NETGUARD"] = "1"
 os.environ["PYTHONPATH"] = os.pathsep.join(
