@@ -2,7 +2,7 @@
 
 pymorphy3 lemmatization was chosen over Snowball stemming because it is right
 far more often on Russian news words (23/24 against 14/24 on the case suite in
-SEARCH-NOTES.md; `benchmarks/analyzers.py` reruns the comparison): stemming misses
+docs/measurements.md; `benchmarks/analyzers.py` reruns the comparison): stemming misses
 рынок/рынка, отец/отца, день/дня and conflates страна/странный.  Its cost is
 speed, which a per-word cache takes back: news text repeats its words.
 
@@ -106,7 +106,7 @@ def _word_forms(lemma_: str) -> frozenset[str]:
 
 def remembered(words: list[str], lemmas_: list[str]) -> tuple[dict[str, tuple[str, ...]],
                                                                dict[str, frozenset[str]]]:
-    """What this process has worked out for these words and lemmas, to keep (search/words.py)."""
+    """What this process has worked out for these words and lemmas, to keep (indexer/words.py)."""
     return ({w: _CACHE[w] for w in words if w in _CACHE},
             {lem: _FORMS[lem] for lem in lemmas_ if lem in _FORMS})
 

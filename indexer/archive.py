@@ -8,6 +8,7 @@ moment leaves either the whole article or none of it.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator
@@ -118,12 +119,24 @@ _ADDED = {
 }
 
 
+class ReadOnly(RuntimeError):
+    """A write asked of an archive opened for reading: the caller opened it wrongly."""
+
+
 class Archive:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, readonly: bool = False) -> None:
+        """`readonly`: for the commands that only read (search, show, stats, export, status,
+        digest), which must work on a data dir the user may not change — a read-only mount,
+        a colleague's copy.  Nothing is created, migrated or written then."""
         self.path = path
+        self.readonly = readonly
+        self._in_transaction = False
+        if readonly:
+            self.db = _connect_readonly(path)
+            _require_current(self.db, path)
+            return
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
-        self._in_transaction = False
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
@@ -148,6 +161,8 @@ class Archive:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """One write transaction for many save() calls: all of them or none."""
+        if self.readonly:
+            raise ReadOnly(f"archive {self.path} was opened read-only")
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             self._in_transaction = True
@@ -419,6 +434,83 @@ class Archive:
 
     def run_counts(self) -> dict[str, int]:
         return dict(self.db.execute("SELECT source, COUNT(*) FROM runs GROUP BY source"))
+
+
+    # --- watches: saved queries and what they matched (search/watch.py) -------------------
+
+    def save_watch(self, name: str, query: str, source: str | None) -> None:
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO watches (name, query, source, created) "
+                            "VALUES (?, ?, ?, ?)", (name, query, source, _now()))
+
+    def remove_watch(self, name: str) -> bool:
+        with self.db:
+            gone = self.db.execute("DELETE FROM watches WHERE name = ?", (name,)).rowcount
+            self.db.execute("DELETE FROM watch_hits WHERE watch = ?", (name,))
+        return bool(gone)
+
+    def watches(self) -> list[dict[str, object]]:
+        rows = self.db.execute(
+            "SELECT w.name, w.query, w.source, w.created, COUNT(h.article_id) FROM watches w "
+            "LEFT JOIN watch_hits h ON h.watch = w.name GROUP BY w.name ORDER BY w.name")
+        return [{"name": n, "query": q, "source": s, "created": c, "hits": k}
+                for n, q, s, c, k in rows]
+
+    def watch_stories(self, story: str) -> set[tuple[str, str]]:
+        """(watch, story) pairs already matched for this story: a reprint of a story a
+        digest showed is not news again."""
+        return set(self.db.execute(
+            "SELECT h.watch, m.story FROM watch_hits h JOIN story_members m "
+            "ON m.article_id = h.article_id WHERE m.story = ?", (story,)))
+
+    def add_watch_hits(self, hits: Iterable[tuple[str, str, str | None]]) -> None:
+        """(watch, article id, run id) each, stamped now; a pair already there is kept."""
+        now = _now()
+        with self.db:
+            self.db.executemany("INSERT OR IGNORE INTO watch_hits VALUES (?, ?, ?, ?)",
+                                [(w, a, r, now) for w, a, r in hits])
+
+    def watch_hits(self, watch: str, since: str) -> dict[str, str]:
+        """article id -> when the watch matched it, for matches on or after `since`."""
+        return dict(self.db.execute(
+            "SELECT article_id, matched FROM watch_hits WHERE watch = ? AND matched >= ? "
+            "ORDER BY matched DESC", (watch, since)))
+
+    # --- lookups for export and check ----------------------------------------------------
+
+    def story_of(self, article_id: str) -> str | None:
+        """One indexed lookup: an export of a large archive does not hold the whole map."""
+        row = self.db.execute("SELECT story FROM story_members WHERE article_id = ?",
+                              (article_id,)).fetchone()
+        return row[0] if row else None
+
+    def ids(self) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT id FROM articles")}
+
+
+def _connect_readonly(path: Path) -> sqlite3.Connection:
+    """mode=ro still needs the -wal and -shm files, which SQLite creates beside the archive;
+    where it may not (a read-only dir) and no -wal holds pages, the file is opened immutable."""
+    from urllib.parse import quote
+
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    wal = path.with_name(path.name + "-wal")
+    has_wal = wal.exists() and wal.stat().st_size > 0
+    if not os.access(path.parent, os.W_OK) and not has_wal:
+        uri += "&immutable=1"
+    db = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
+    db.execute("PRAGMA query_only = 1")
+    return db
+
+
+def _require_current(db: sqlite3.Connection, path: Path) -> None:
+    """A reader cannot upgrade an older archive, and must not misread one."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(articles)")}
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    missing = [c for c, _ in _ADDED["articles"] if c not in columns]
+    if not columns or missing or not {"watches", "story_members"} <= tables:
+        raise ReadOnly(f"archive {path} was made by an older newsmon and needs upgrading; run a "
+                       "writing command once (e.g. `newsmon check`) where it may be written")
 
 
 def _now() -> str:

@@ -36,7 +36,7 @@ class Article:
     partial: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        """Plain JSON types in DESIGN.md's field order (dates as ISO 8601 with offset)."""
+        """Plain JSON types in the field order of the dataclass (dates as ISO 8601 with offset)."""
         out = {"id": self.id, "url": self.url, "source": self.source, "title": self.title,
                "lead": self.lead, "body": self.body, "published": _iso(self.published),
                "modified": _iso(self.modified), "author": self.author,

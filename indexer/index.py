@@ -6,7 +6,7 @@ is derived data: `newsmon reindex` rebuilds it from the archive at any time.
 
 Segments are written with compound=False: a compound segment is copied into
 memory on open, which made a cold CLI search 0.4–1.3 s and 830 MB in
-SEARCH-NOTES.md against 0.1–0.2 s without.
+docs/measurements.md against 0.1–0.2 s without.
 """
 
 from __future__ import annotations
@@ -174,7 +174,7 @@ class Index:
     def _writer(self, ix: Any, procs: int = 1) -> Any:
         """Writers wait for each other (up to WRITE_TIMEOUT) instead of failing at once.
 
-        A bulk load uses `procs` processes, each writing its own segment (SEARCH-NOTES:
+        A bulk load uses `procs` processes, each writing its own segment (docs/measurements.md:
         nearly twice the throughput with two)."""
         try:
             if procs > 1:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import IO
 
 from indexer import health
-from indexer.archive import Archive
+from indexer.archive import Archive, ReadOnly
 from indexer.article import Article
 from indexer.index import Index, IndexBusy, IndexMissing
 from indexer.stories import Stories
@@ -80,13 +80,22 @@ class DataDir:
         handle.flush()
         return handle
 
-    def open_archive(self, create: bool = False) -> Archive:
+    def open_archive(self, create: bool = False, readonly: bool = False) -> Archive:
+        """`readonly` for the commands that only read: they work where nothing may be written."""
         if create:
             self.ensure_writable()
         elif not self.archive_path.exists():
             raise DataDirError(f"no archive in {self.root} yet (run `newsmon crawl` first, "
                                "or pass --data-dir)")
         health.inspect(self.archive_path, self.root / "index")
+        if readonly:
+            try:
+                return Archive(self.archive_path, readonly=True)
+            except ReadOnly:  # made by an older newsmon: upgraded first where it may be
+                if not os.access(self.root, os.W_OK):
+                    raise
+                Archive(self.archive_path).close()
+                return Archive(self.archive_path, readonly=True)
         return Archive(self.archive_path)
 
     def store(self, archive: Archive, articles: Iterable[tuple[Article, bytes | None, list[str]]],

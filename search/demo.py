@@ -37,7 +37,7 @@ def run_demo(data_dir: DataDir, port: int = 0) -> int:
     from crawler.config import load_config
     from crawler.run import crawl
     from crawler.serve import SiteServer
-    from search.cli import print_report
+    from search.commands.crawl import print_report
     from search.engine import Searcher
 
     demo_dir = DataDir(data_dir.root / "demo")

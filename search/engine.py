@@ -15,9 +15,9 @@ from indexer.index import Hit, make_schema
 from indexer.readings import Readings
 from indexer.store import DataDir
 from indexer.stories import Stories
+from indexer.words import WordCache, query_words
 from search.query import build, highlight_terms
 from search.snippets import Matcher, make_snippet
-from search.words import WordCache, query_words
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class Results:
 
 class Searcher:
     def __init__(self, data_dir: DataDir) -> None:
-        self.archive = data_dir.open_archive()  # no archive at all: say so, not "no index"
+        self.archive = data_dir.open_archive(readonly=True)  # none at all: say so, not "no index"
         self.index = data_dir.index
         self.schema = make_schema()
         self.words = WordCache(data_dir.root / "words.sqlite")

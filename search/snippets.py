@@ -4,7 +4,7 @@ Matching compares surface word forms: the query's lemmas are expanded once into 
 archived forms indexed under them (indexer/readings.py; pymorphy3's paradigm for an
 index without that file), so cutting a snippet costs one regex scan instead of
 lemmatizing the whole article on every search (the Whoosh highlighter's way, 107 ms
-for ten hits in SEARCH-NOTES.md).
+for ten hits in docs/measurements.md).
 """
 
 from __future__ import annotations

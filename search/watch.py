@@ -7,84 +7,56 @@ arrived — not everything old that happens to match.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from indexer.store import DataDir
 from search import output
-from search.engine import Searcher
 from search.query import QueryError, build
 
+if TYPE_CHECKING:
+    from search.app import App
 
-def add(data_dir: DataDir, name: str, query: str, source: str | None) -> None:
+
+def check_query(query: str) -> None:
     from indexer.index import make_schema
 
-    build(query, make_schema())  # a malformed query is refused now, not at 3 a.m.
-    with data_dir.open_archive(create=True) as archive, archive.db:
-        archive.db.execute("INSERT OR REPLACE INTO watches (name, query, source, created) "
-                           "VALUES (?, ?, ?, ?)", (name, query, source, _now()))
+    build(query, make_schema())
 
 
-def remove(data_dir: DataDir, name: str) -> bool:
-    with data_dir.open_archive() as archive, archive.db:
-        gone = archive.db.execute("DELETE FROM watches WHERE name = ?", (name,)).rowcount
-        archive.db.execute("DELETE FROM watch_hits WHERE watch = ?", (name,))
-    return bool(gone)
-
-
-def watches(data_dir: DataDir) -> list[dict[str, Any]]:
-    if not data_dir.archive_path.exists():
-        return []
-    with data_dir.open_archive() as archive:
-        rows = archive.db.execute(
-            "SELECT w.name, w.query, w.source, w.created, COUNT(h.article_id) FROM watches w "
-            "LEFT JOIN watch_hits h ON h.watch = w.name GROUP BY w.name ORDER BY w.name")
-        return [{"name": n, "query": q, "source": s, "created": c, "hits": k}
-                for n, q, s, c, k in rows]
-
-
-def record_hits(data_dir: DataDir, run_id: str, new_ids: list[str]) -> int:
+def record_hits(data_dir: DataDir, app: App, run_id: str, new_ids: list[str]) -> int:
     """Match every watch against this run's new articles; returns how many hits were added."""
-    listed = watches(data_dir)
+    listed = app.watches()
     if not listed or not new_ids:
         return 0
-    searcher = Searcher(data_dir)
-    found = []
-    db = searcher.archive.db
-
-    def seen(story: str | None) -> set[tuple[str, str | None]]:
-        """(watch, story) pairs already hit: a reprint of a story a digest showed is not
-        news again."""
-        return set(db.execute(
-            "SELECT h.watch, m.story FROM watch_hits h JOIN story_members m "
-            "ON m.article_id = h.article_id WHERE m.story = ?", (story,))) if story else set()
-
-    for watch in listed:
-        try:
-            page = searcher.search(watch["query"], sources=[watch["source"]] if watch["source"]
-                                   else None, ids=new_ids, limit=len(new_ids))
-        except QueryError:
-            continue
-        found += [(watch["name"], hit.id, run_id, _now())
-                  for hit in page.hits if (watch["name"], hit.story) not in seen(hit.story)]
-    with data_dir.open_archive() as archive, archive.db:
-        archive.db.executemany("INSERT OR IGNORE INTO watch_hits VALUES (?, ?, ?, ?)", found)
+    found: list[tuple[str, str, str | None]] = []
+    with data_dir.open_archive() as archive:
+        for watch in listed:
+            try:
+                page = app.search(watch["query"], sources=[watch["source"]] if watch["source"]
+                                  else None, ids=new_ids, limit=len(new_ids))
+            except QueryError:
+                continue
+            for hit in page.hits:
+                if not hit.story or (watch["name"], hit.story) not in \
+                        archive.watch_stories(hit.story):
+                    found.append((watch["name"], hit.id, run_id))
+        archive.add_watch_hits(found)
     return len(found)
 
 
-def digest(data_dir: DataDir, since: date) -> list[dict[str, Any]]:
+def digest(data_dir: DataDir, app: App, since: date) -> list[dict[str, Any]]:
     """Per watch, the articles it matched on or after `since`, newest first, with snippets."""
-    searcher = Searcher(data_dir)
     result = []
-    for watch in watches(data_dir):
-        with data_dir.open_archive() as archive:
-            rows = archive.db.execute(
-                "SELECT article_id, matched FROM watch_hits WHERE watch = ? AND matched >= ? "
-                "ORDER BY matched DESC", (watch["name"], since.isoformat())).fetchall()
-        matched = dict(rows)
-        page = searcher.search(watch["query"], ids=list(matched), limit=max(1, len(matched)),
-                               sort="date")
+    with data_dir.open_archive(readonly=True) as archive:
+        matches = {w["name"]: archive.watch_hits(w["name"], since.isoformat())
+                   for w in archive.watches()}
+        listed = archive.watches()
+    for watch in listed:
+        matched = matches[watch["name"]]
+        page = app.search(watch["query"], ids=list(matched), limit=max(1, len(matched)),
+                          sort="date")
         # one entry per story (the search groups them), with the sources that carried it
         hits = [{**output.hit_json(hit), "matched": matched[hit.id],
                  "reprinted_by": list(hit.reprints)} for hit in page.hits]
@@ -147,9 +119,5 @@ def _also(hit: dict[str, Any]) -> str:
 
 def _md(text: str) -> str:
     return text.replace("[", "\\[").replace("]", "\\]")
-
-
-def _now() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 

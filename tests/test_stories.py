@@ -185,7 +185,11 @@ def test_digest_shows_a_story_once_with_its_sources(tmp_path):
     assert newsmon(data_dir, "import", str(tmp_path / "one.jsonl"))[0] == 0
     assert newsmon(data_dir, "watch", "add", "spo", "колледж")[0] == 0
     from indexer.store import DataDir
-    from search.watch import record_hits
+    from search.app import App
+
+    def record_hits(data_dir, run_id, ids):
+        with App(data_dir) as app:
+            return app.record_hits(run_id, ids)
 
     ids = [json.loads(line)["id"] for line in newsmon(data_dir, "export")[1].splitlines()]
     assert record_hits(DataDir(data_dir), "run1", ids) == 1

@@ -69,8 +69,35 @@ def test_a_read_only_data_dir_is_named(small_disk, tmp_path):
     first = write_jsonl(tmp_path / "first.jsonl", records(20, seed=3))
     assert run_newsmon("import", str(first), data_dir=data_dir).returncode == 0
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
-    for command in (["import", str(first)], ["crawl"], ["reindex"], ["check"]):
+    for command in (["import", str(first)], ["crawl"], ["reindex"], ["check"], ["compact"],
+                    ["watch", "add", "w", "новость"]):
         result = run_newsmon(*command, data_dir=data_dir)
         one_line(result, 2, f"data dir {data_dir} is read-only")
-    search = run_newsmon("search", "новость", "--count", data_dir=data_dir)
-    one_line(search, 2, f"data dir {data_dir} is read-only")
+
+
+def test_readers_work_on_a_read_only_data_dir(small_disk, tmp_path):
+    """Analysts search an archive they cannot change: a read-only mount, a colleague's copy."""
+    data_dir = small_disk / "data"
+    first = write_jsonl(tmp_path / "first.jsonl", records(20, seed=3))
+    assert run_newsmon("import", str(first), data_dir=data_dir).returncode == 0
+    assert run_newsmon("watch", "add", "news", "новость", data_dir=data_dir).returncode == 0
+    listed = run_newsmon("search", "новость", "--format", "json", "--all", "--limit", "3",
+                         data_dir=data_dir).stdout
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    before = sorted(p.name for p in data_dir.rglob("*"))
+    search = run_newsmon("search", "новость", "--count", "--all", data_dir=data_dir)
+    assert (search.returncode, search.stdout.strip()) == (0, "20"), search.stderr
+    again = run_newsmon("search", "новость", "--format", "json", "--all", "--limit", "3",
+                        data_dir=data_dir)
+    assert again.stdout == listed
+    first_id = __import__("json").loads(listed)[0]["id"]
+    show = run_newsmon("show", first_id, data_dir=data_dir)
+    assert show.returncode == 0 and first_id in show.stdout, show.stderr
+    stats = run_newsmon("stats", "--format", "json", data_dir=data_dir)
+    assert stats.returncode == 0 and '"articles": 20' in stats.stdout, stats.stderr
+    export = run_newsmon("export", data_dir=data_dir)
+    assert export.returncode == 0 and len(export.stdout.splitlines()) == 20, export.stderr
+    for command in (["status"], ["digest", "--since", "2000-01-01"], ["watch", "list"]):
+        result = run_newsmon(*command, data_dir=data_dir)
+        assert result.returncode == 0 and not result.stderr, (command, result.stderr)
+    assert sorted(p.name for p in data_dir.rglob("*")) == before  # nothing written

@@ -1,0 +1,342 @@
+"""The application layer: what a person can ask of a newsmon archive, for every front end.
+
+`newsmon` (search/cli.py and search/commands/) and the web page call these methods and
+only print or render what they return, so the two answer alike.  Everything below
+works on the archive and index of one data dir through `indexer/`; nothing here writes
+SQL or knows which index backend answers.  Readers (search, article, stats, export,
+status, digest, watches) open the archive read-only and work on a data dir the user may
+not change; the writing methods say so with one clear error when it is read-only.
+
+Errors a front end must tell the user about: `Invalid` (bad input: exit 2, HTTP 400),
+`NotFound` (exit 1, HTTP 404), plus the lower layers' `DataDirError`, `QueryError`,
+`IndexMissing`, `IndexBusy`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from indexer.archive import Archive
+from indexer.article import Article
+from indexer.store import DataDir
+
+if TYPE_CHECKING:
+    from crawler.config import Config
+    from search.engine import Results, Searcher
+
+STALE_RUNS = 3  # this many runs in a row without a new article: the source may have changed
+
+
+class Invalid(ValueError):
+    """The request cannot be done as asked (bad input): exit 2, HTTP 400."""
+
+
+class NotFound(LookupError):
+    """The thing asked for does not exist: exit 1, HTTP 404."""
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    """One article with its story: the other articles of the story, earliest first."""
+
+    article: Article
+    story: str | None
+    members: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.article.to_json(), "story": self.story}
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    archived: int
+    indexed: int
+    missing: int
+    stray: int
+    repaired: int
+    rebuilt: str | None = None  # why the index was rebuilt whole, when it was
+
+
+class App:
+    """One data dir (and, for what needs it, the sources config), opened lazily."""
+
+    def __init__(self, data_dir: DataDir, config: Config | None = None) -> None:
+        self.data_dir = data_dir
+        self.config = config
+        self._searcher: Searcher | None = None
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+
+    def __enter__(self) -> App:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _reader(self) -> Archive:
+        return self.data_dir.open_archive(readonly=True)
+
+    def _has_archive(self) -> bool:
+        return self.data_dir.archive_path.exists()
+
+    # --- reading ----------------------------------------------------------------------
+
+    def search(self, query: str, *, day_from: date | None = None, day_to: date | None = None,
+               sources: list[str] | None = None, sort: str = "relevance", limit: int = 10,
+               offset: int = 0, group: bool = True, ids: list[str] | None = None) -> Results:
+        """One page of hits, grouped one per story unless `group` is false."""
+        if day_from and day_to and day_from > day_to:
+            raise Invalid(f"the start date {day_from} is after the end date {day_to}")
+        if self._searcher is None:
+            from search.engine import Searcher
+
+            self._searcher = Searcher(self.data_dir)
+        return self._searcher.search(query, day_from=day_from, day_to=day_to, sources=sources,
+                                     sort=sort, limit=limit, offset=offset, group=group, ids=ids)
+
+    def article(self, key: str) -> ArticleView:
+        """By id or by any URL that led to it."""
+        from indexer.stories import Stories
+
+        with self._reader() as archive:
+            article = archive.get(key.strip())
+            if article is None:
+                raise NotFound(f"no archived article {key!r}")
+            stories = Stories(archive.db)
+            story = stories.story_of([article.id]).get(article.id)
+            members = stories.members([story])[story] if story else []
+        return ArticleView(article, story, members)
+
+    def stats(self) -> dict[str, Any]:
+        """Articles and stories, by source and month; first publications and reprints."""
+        from indexer.stories import Stories
+
+        with self._reader() as archive:
+            stats = archive.stats()
+            stats.update(Stories(archive.db).counts())
+        return stats
+
+    def export(self) -> Iterator[dict[str, Any]]:
+        """Every archived article as its JSON record with its story, in id order.  The
+        archive is opened now, so a missing one is said before any output is written."""
+        archive = self._reader()
+
+        def records() -> Iterator[dict[str, Any]]:
+            with archive:
+                for article in archive.iter_articles():
+                    yield {**article.to_json(), "story": archive.story_of(article.id)}
+        return records()
+
+    def rejected(self, sources: list[str], limit: int) -> list[dict[str, Any]]:
+        if not self._has_archive():
+            return []
+        with self._reader() as archive:
+            return archive.rejected(sources, limit)
+
+    def sources(self) -> list[dict[str, Any]]:
+        """The configured sources with what the archive holds of each."""
+        config = self._config()
+        counts: dict[str, int] = {}
+        last: dict[str, str] = {}
+        if self._has_archive():
+            with self._reader() as archive:
+                counts = archive.stats()["by_source"]  # type: ignore[assignment]
+                last = archive.last_fetched()
+        return [{"slug": s.slug, "name": s.name, "home": s.home, "feeds": list(s.feeds),
+                 "sitemaps": list(s.sitemaps), "listings": list(s.listings), "topic": s.topic,
+                 "every": s.every, "timezone": s.timezone, "articles": counts.get(s.slug, 0),
+                 "last_crawl": last.get(s.slug)} for s in config.sources.values()]
+
+    def status(self, now: datetime | None = None) -> list[dict[str, Any]]:
+        """Per source: the last run, when the next is due, and whether it went stale (the
+        last STALE_RUNS runs brought nothing new: a changed layout, or a block)."""
+        config = self._config()
+        now = (now or datetime.now().astimezone()).replace(microsecond=0)
+        latest: dict[str, dict[str, Any]] = {}
+        counts: dict[str, int] = {}
+        recent: dict[str, list[dict[str, Any]]] = {}
+        totals: dict[str, int] = {}
+        problems: dict[str, dict[str, int]] = {}
+        if self._has_archive():
+            with self._reader() as archive:
+                latest = archive.latest_runs()
+                counts = archive.run_counts()
+                totals = archive.stats()["by_source"]  # type: ignore[assignment]
+                recent = {s: archive.runs(s, limit=STALE_RUNS) for s in config.sources}
+                problems = archive.problem_counts()
+        rows = []
+        for source in config.sources.values():
+            run = latest.get(source.slug)
+            last_run = None
+            next_run = now.isoformat()
+            if run:
+                last_run = {"started": run["started"], "finished": run["finished"],
+                            "articles_new": run["articles_new"], "pages": run["pages"],
+                            "errors": run["errors"], "messages": run["messages"],
+                            "outcome": run["outcome"], "ok": run["outcome"] == "ok"}
+                next_run = (datetime.fromisoformat(str(run["started"]))
+                            + timedelta(seconds=source.every_seconds)).isoformat()
+            history = recent.get(source.slug, [])
+            stale = len(history) >= STALE_RUNS and all(
+                r["articles_new"] == 0 and r["outcome"] != "running" for r in history)
+            found = problems.get(source.slug, {})
+            rows.append({"source": source.slug, "runs": counts.get(source.slug, 0),
+                         "articles": totals.get(source.slug, 0), "every": source.every,
+                         "partial": found.get("partial", 0),
+                         "rejected": found.get("rejected", 0),
+                         "last_run": last_run, "next_run": next_run, "stale": stale})
+        return rows
+
+    # --- watches and digests ----------------------------------------------------------
+
+    def watches(self) -> list[dict[str, Any]]:
+        if not self._has_archive():
+            return []
+        with self._reader() as archive:
+            return archive.watches()
+
+    def add_watch(self, name: str, query: str, source: str | None = None) -> None:
+        """A malformed query or an unknown source is refused now, not at 3 a.m."""
+        from search import watch
+
+        name = name.strip()
+        if not name or not query.strip():
+            raise Invalid("a watch needs a name and a query")
+        if source is not None:
+            self._source_known(source)
+        watch.check_query(query)
+        with self.data_dir.open_archive(create=True) as archive:
+            archive.save_watch(name, query, source)
+
+    def remove_watch(self, name: str) -> None:
+        if not self._has_archive():
+            raise NotFound(f"no watch named {name!r}")
+        with self.data_dir.open_archive() as archive:
+            if not archive.remove_watch(name):
+                raise NotFound(f"no watch named {name!r}")
+
+    def record_hits(self, run_id: str, new_ids: list[str]) -> int:
+        """Match every watch against a run's new articles; returns the hits added."""
+        from search import watch
+
+        return watch.record_hits(self.data_dir, self, run_id, new_ids)
+
+    def digest(self, since: date) -> list[dict[str, Any]]:
+        """Per watch, the stories it matched on or after `since`, each once with its outlets."""
+        from search import watch
+
+        return watch.digest(self.data_dir, self, since)
+
+    # --- writing ----------------------------------------------------------------------
+
+    def import_file(self, path: Path) -> Counter[str]:
+        """All or nothing (search/importer.py); returns new/updated/unchanged counts."""
+        from search.importer import BadImportFile, import_jsonl
+
+        try:
+            return import_jsonl(path, self.data_dir)
+        except BadImportFile as exc:
+            raise Invalid(str(exc)) from None
+
+    def reindex(self) -> tuple[int, int]:
+        """Rebuild the index from the archive; returns (articles newly given a story,
+        articles indexed)."""
+        from indexer.stories import Stories
+
+        with self.data_dir.open_archive() as archive:
+            with archive.transaction():  # an archive made before stories gets them first
+                assigned = Stories(archive.db).assign_missing()
+            total = self.data_dir.index.rebuild(archive.iter_articles(),
+                                                story_of=archive.story_of)
+            archive.mark_all_indexed()
+        return assigned, total
+
+    def stories(self, rebuild: bool = False) -> dict[str, int]:
+        """Story counts; `rebuild` re-clusters the archive in publication order (stories
+        are then named after their first publishers) and re-indexes what moved."""
+        from indexer.stories import Stories
+
+        changed = None
+        with self.data_dir.open_archive() as archive:  # an older archive gets its stories
+            stories = Stories(archive.db)
+            if rebuild:
+                with archive.transaction():
+                    changed = stories.rebuild()
+                archive.mark_indexed(changed, value=0)
+                self.data_dir.catch_up(archive)
+            result = {"articles": archive.count(), "stories": stories.counts()["stories"],
+                      "unassigned": stories.unassigned()}
+        if changed is not None:
+            result["changed"] = len(changed)
+        return result
+
+    def compact(self) -> int:
+        """Merge the index's segments into one; returns how many were merged."""
+        self.data_dir.ensure_writable()
+        return self.data_dir.index.compact()
+
+    def check(self, force: bool = False) -> CheckReport:
+        """The archive is the truth: the index gets what it lacks and loses what it should
+        not have — unless the archive looks damaged or emptied, when nothing is dropped."""
+        from indexer.index import IndexMissing
+
+        index = self.data_dir.index
+        with self.data_dir.open_archive() as archive:
+            try:
+                indexed = index.ids()
+            except IndexMissing as exc:
+                total = index.rebuild(archive.iter_articles(), story_of=archive.story_of)
+                archive.mark_all_indexed()
+                return CheckReport(total, 0, total, 0, total, rebuilt=str(exc))
+            archived = archive.ids()
+            missing, extra = archived - indexed, indexed - archived
+            if extra and not force:
+                _refuse_to_drop(archive, len(archived), len(extra))
+            if missing:
+                archive.mark_indexed(missing, value=0)
+            repaired = self.data_dir.catch_up(archive)
+            index.delete(extra)
+        return CheckReport(len(archived), len(indexed), len(missing), len(extra), repaired)
+
+    def reclean(self, sources: list[str], since: date | None, partial: bool) -> Counter[str]:
+        from crawler.reclean import reclean
+
+        config = self._config()
+        for slug in sources:
+            self._source_known(slug)
+        self.data_dir.open_archive().close()  # no archive yet: one clear line
+        return reclean(self.data_dir, config, sources or None,
+                       since.isoformat() if since else None, partial)
+
+    # --- helpers ----------------------------------------------------------------------
+
+    def _config(self) -> Config:
+        if self.config is None:
+            raise Invalid("no sources file given")
+        return self.config
+
+    def _source_known(self, slug: str) -> None:
+        self._config().select([slug])  # an unknown source: ConfigError naming the known ones
+
+
+def _refuse_to_drop(archive: Archive, archived: int, extra: int) -> None:
+    """The index is the last copy of articles an archive lost: dropping them must be asked."""
+    from indexer.health import ArchiveDamaged, advice, quick_check
+
+    problem = quick_check(archive.db)
+    if problem:
+        raise ArchiveDamaged(f"archive {archive.path} is damaged ({problem}); the index's "
+                             f"{extra} articles it lacks were kept; {advice(archive.path)}")
+    if not archived:
+        raise ArchiveDamaged(f"archive {archive.path} holds no articles but the index holds "
+                             f"{extra}: not removing them (restore a backup with `newsmon "
+                             "restore FILE`, or run `newsmon check --force` if the archive "
+                             "was emptied on purpose)")

@@ -1,0 +1,58 @@
+"""What every command needs: the data dir and sources file the user chose, limits on numbers."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from search.app import App, Invalid
+
+MAX_LIMIT = 10_000
+
+
+class UsageError(Invalid):
+    """Bad usage of the command line: exit 2."""
+
+
+def default_data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("newsmon", appauthor=False))
+
+
+def data_dir(args: Any) -> Any:
+    from indexer.store import DataDir
+
+    path = args.data_dir or os.environ.get("NEWSMON_DATA_DIR") or default_data_dir()
+    return DataDir(Path(path).expanduser())
+
+
+def sources_path(args: Any) -> Path:
+    from crawler.config import bundled_sources_path
+
+    return Path(args.sources or os.environ.get("NEWSMON_SOURCES")
+                or bundled_sources_path()).expanduser()
+
+
+def config(args: Any) -> Any:
+    from crawler.config import load_config
+
+    return load_config(sources_path(args))
+
+
+def app(args: Any, with_config: bool = False) -> App:
+    return App(data_dir(args), config(args) if with_config else None)
+
+
+def positive(value: int | None, name: str, maximum: int = MAX_LIMIT) -> None:
+    if value is not None and not 0 <= value <= maximum:
+        raise UsageError(f"{name} must be between 0 and {maximum}, not {value}")
+
+
+def day(text: str | None, end: bool = False) -> date | None:
+    """A date the user typed (search/dates.py's forms), as the first or last day it means."""
+    from search.dates import parse_bound
+
+    return parse_bound(text, date.today(), end=end) if text else None

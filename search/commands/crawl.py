@@ -1,0 +1,64 @@
+"""`newsmon crawl`: fetch new articles of the sources, archive and index them, match watches."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from indexer.text import terminal_safe
+from search.commands import common
+
+HELP = "crawl sources, archive and index new articles"
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("slugs", nargs="*", metavar="SLUG", help="sources to crawl (default: all)")
+    p.add_argument("--since", help="skip articles published before this date")
+    p.add_argument("--max-articles", type=int, help="fetch at most N articles in this run")
+    p.add_argument("--backfill", type=int, metavar="PAGES",
+                   help="follow listings this many pages deep, even past archived articles "
+                        "(a first full back-fill)")
+    p.add_argument("--run-id", help=argparse.SUPPRESS)  # set by `newsmon schedule`
+
+
+def run(args: Any) -> int:
+    from crawler.run import SourceBusy, crawl
+
+    config = common.config(args)
+    sources = config.select(args.slugs)
+    common.positive(args.max_articles, "--max-articles", 10_000_000)
+    common.positive(args.backfill, "--backfill", 100_000)
+    since = common.day(args.since)
+    data_dir = common.data_dir(args)
+    data_dir.ensure_writable()
+    try:
+        report = crawl(config, sources, data_dir, max_articles=args.max_articles, since=since,
+                       backfill=args.backfill, run_id=args.run_id)
+    except SourceBusy as exc:
+        raise common.UsageError(str(exc)) from None
+    if report.new_ids:
+        with common.App(data_dir, config) as app:
+            app.record_hits(report.run_id, report.new_ids)
+    return print_report(report, sources)
+
+
+def print_report(report: Any, sources: list[Any]) -> int:
+    for source in sources:
+        counts = report.by_source.get(source.slug, {})
+        print(f"{source.slug}: {counts.get('new', 0)} new, {counts.get('updated', 0)} updated, "
+              f"{counts.get('unchanged', 0)} unchanged, {report.pages[source.slug]} pages, "
+              f"{len(report.errors.get(source.slug, []))} errors")
+    errors = report.all_errors
+    print(f"crawled {sum(report.pages.values())} pages in {report.seconds:.1f} s: "
+          f"{report.new} new, {report.updated} updated, {report.skipped_known} already "
+          f"archived, {report.partial} partial, {report.not_articles} not articles, "
+          f"{report.off_topic} off topic, {len(errors)} errors")
+    if report.partial or report.not_articles:
+        print("  partial: the page's text was not found, archived from its feed item; "
+              "`newsmon rejected` lists the pages refused")
+    for message in errors[:10]:
+        print(f"  error: {terminal_safe(message)}", file=sys.stderr)
+    if len(errors) > 10:
+        print(f"  … {len(errors) - 10} more in {report.log}", file=sys.stderr)
+    return 1 if errors else 0

@@ -1,0 +1,36 @@
+"""`newsmon rejected`: the pages the cleaner refused, with the reason."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from indexer.text import terminal_safe
+from search import output
+from search.commands import common
+
+HELP = "pages the cleaner refused, with the reason"
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("slugs", nargs="*", metavar="SOURCE", help="only these sources")
+    p.add_argument("--limit", type=int, default=100, help="rows to show (default 100)")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+
+
+def run(args: Any) -> int:
+    common.positive(args.limit, "--limit")
+    config = common.config(args)
+    for slug in args.slugs:
+        config.select([slug])
+    with common.App(common.data_dir(args), config) as app:
+        rows = app.rejected(args.slugs, args.limit)
+    if args.format == "json":
+        print(output.dumps(rows))
+        return 0
+    for row in rows:
+        print(f"{row['seen'][:16].replace('T', ' ')}  {row['source'] or '—':<12} "
+              f"{terminal_safe(row['url'])}\n{'':<30}{terminal_safe(row['reason'])}")
+    if not rows:
+        print("(no pages rejected)")
+    return 0

@@ -1,0 +1,42 @@
+"""`newsmon schedule`: each source crawled at its interval, until stopped."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from search.commands import common
+
+HELP = "crawl each source at its interval, until stopped"
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("slugs", nargs="*", metavar="SLUG", help="sources to schedule (default: all)")
+    p.add_argument("--once", action="store_true",
+                   help="run every due source once and exit (for cron)")
+    p.add_argument("--jobs", type=int, default=2, help="crawls at the same time (default 2)")
+    p.add_argument("--timeout", type=float, default=3600,
+                   help="kill a run after this many seconds (default 3600)")
+    p.add_argument("--grace", type=float, default=30,
+                   help="on SIGTERM/SIGINT, seconds running crawls get to finish (default 30)")
+
+
+def run(args: Any) -> int:
+    from crawler.scheduler import Scheduler, SchedulerLocked, setup_logging
+
+    config = common.config(args)
+    sources = config.select(args.slugs)
+    if not 1 <= args.jobs <= 32:
+        raise common.UsageError("--jobs must be between 1 and 32")
+    if args.timeout <= 0 or args.grace < 0:
+        raise common.UsageError("--timeout must be positive and --grace not negative")
+    data_dir = common.data_dir(args)
+    data_dir.ensure_writable()
+    setup_logging(data_dir)
+    scheduler = Scheduler(config=config, sources_path=config.path, data_dir=data_dir,
+                          sources=sources, jobs=args.jobs, timeout=args.timeout,
+                          grace=args.grace)
+    try:
+        return scheduler.run_once() if args.once else scheduler.serve_forever()
+    except SchedulerLocked as exc:
+        raise common.UsageError(str(exc)) from None

@@ -1,0 +1,58 @@
+"""`newsmon sources`: the configured sources, or `--check` whether each still yields articles."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from indexer.text import terminal_safe
+from search import output
+from search.commands import common
+
+HELP = "the configured sources"
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--check", nargs="*", metavar="SLUG",
+                   help="fetch each source's feeds, listings and an article or two, and report "
+                        "whether links, title, date and body still come out")
+
+
+def run(args: Any) -> int:
+    config = common.config(args)
+    if args.check is not None:
+        return check(config, config.select(args.check), args.format)
+    with common.App(common.data_dir(args), config) as app:
+        rows = app.sources()
+    if args.format == "json":
+        print(output.dumps(rows))
+        return 0
+    print(f"sources from {config.path}")
+    for row in rows:
+        print(f"{row['slug']:<14} {row['articles']:>6} articles  every {row['every']:<4} "
+              f"topic {row['topic']:<9} {terminal_safe(row['name'])}  {row['home']}")
+    return 0
+
+
+def check(config: Any, sources: list[Any], fmt: str) -> int:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from crawler.check import check_source
+    from crawler.run import user_agent
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda s: check_source(s, user_agent(config.contact)),
+                                sources))
+    if fmt == "json":
+        print(output.dumps([r.to_json() for r in results]))
+    else:
+        for result in results:
+            state = "ok" if result.healthy else ("UNREACHABLE" if not result.reachable
+                                                 else "PROBLEMS")
+            good = sum(a.ok for a in result.articles)
+            print(f"{result.source:<14} {state:<11} {result.links} article links, "
+                  f"{good}/{len(result.articles)} articles with title, date and body")
+            for problem in result.problems:
+                print(f"{'':<14} - {terminal_safe(problem)}")
+    return 0 if all(r.healthy for r in results) else 1

@@ -1,0 +1,43 @@
+"""`newsmon status`: what the last runs did, per source, and when the next is due."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from indexer.text import terminal_safe
+from search import output
+from search.app import STALE_RUNS
+from search.commands import common
+
+HELP = "what the last runs did, per source"
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("table", "json"), default="table")
+
+
+def run(args: Any) -> int:
+    with common.app(args, with_config=True) as app:
+        rows = app.status()
+    if args.format == "json":
+        print(output.dumps(rows))
+        return 0
+    for row in rows:
+        last = row["last_run"]
+        if last:
+            state = (f"last run {last['started'][:16].replace('T', ' ')} {last['outcome']}, "
+                     f"{last['articles_new']} new, {last['errors']} errors")
+        else:
+            state = "never run"
+        print(f"{row['source']:<14} {row['articles']:>6} articles  {row['runs']:>4} runs  "
+              f"{state}; next {row['next_run'][:16].replace('T', ' ')}")
+        if last and last["messages"]:
+            print(f"{'':<14} {terminal_safe(str(last['messages'][0]))}")
+        if row["partial"] or row["rejected"]:
+            print(f"{'':<14} {row['partial']} partial (text not found, kept from the feed), "
+                  f"{row['rejected']} pages rejected (`newsmon rejected {row['source']}`)")
+        if row["stale"]:
+            print(f"{'':<14} warning: no new articles in the last {STALE_RUNS} runs — "
+                  "check the site's layout, feeds and whether it blocks the crawler")
+    return 0
