@@ -27,8 +27,19 @@ def modules(root: Path, packages: tuple[str, ...]) -> dict[str, Path]:
     return found
 
 
-def imported(name: str, path: Path, known: dict[str, Path]) -> set[str]:
-    """The modules of `known` that module `name` imports, anywhere in its body."""
+def type_only(tree: ast.AST) -> set[int]:
+    """ids of the import statements under `if TYPE_CHECKING:`, which never run."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING",
+                                                                    "typing.TYPE_CHECKING"):
+            found |= {id(n) for child in node.body for n in ast.walk(child)}
+    return found
+
+
+def imported(name: str, path: Path, known: dict[str, Path], typing: bool = True) -> set[str]:
+    """The modules of `known` that module `name` imports, anywhere in its body (with
+    typing=False, less those imported only for type checkers)."""
     is_package = path.name == "__init__.py"
     targets: set[str] = set()
 
@@ -42,7 +53,11 @@ def imported(name: str, path: Path, known: dict[str, Path]) -> set[str]:
             parts.pop()
         return None
 
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    skip = set() if typing else type_only(tree)
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if target := resolve(alias.name):
@@ -62,9 +77,10 @@ def imported(name: str, path: Path, known: dict[str, Path]) -> set[str]:
     return targets
 
 
-def graph(root: Path, packages: tuple[str, ...] = LAYERS) -> dict[str, set[str]]:
+def graph(root: Path, packages: tuple[str, ...] = LAYERS,
+          typing: bool = True) -> dict[str, set[str]]:
     known = modules(root, packages)
-    return {name: imported(name, path, known) for name, path in known.items()}
+    return {name: imported(name, path, known, typing) for name, path in known.items()}
 
 
 def upward(edges: dict[str, set[str]], layers: tuple[str, ...] = LAYERS) -> list[str]:
@@ -123,7 +139,9 @@ def test_no_package_imports_a_layer_above_it():
 
 
 def test_no_import_cycle_between_modules():
-    edges = graph(ROOT)
+    # an import under `if TYPE_CHECKING:` never runs, so it closes no loop; for the layers
+    # above it still counts (a lower layer typed against a higher one depends on it)
+    edges = graph(ROOT, typing=False)
     found = cycles(edges)
     assert not found, "import cycles: " + "; ".join(describe(c, edges) for c in found)
 
@@ -207,6 +225,24 @@ def test_the_checker_reports_an_upward_import_and_a_loop(tmp_path):
                              ["indexer.store", "search.cli"]]
     message = describe(["crawler.a", "crawler.b", "crawler.c"], edges)
     assert message == "crawler.a -> crawler.b, crawler.b -> crawler.c, crawler.c -> crawler.a"
+
+
+def test_type_checking_imports_count_for_layers_not_for_cycles(tmp_path):
+    write(tmp_path, {
+        "indexer/__init__.py": "",
+        "indexer/store.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+                            "    from search.app import App\n",
+        "search/__init__.py": "",
+        "search/app.py": "def f():\n    from search import watch\n    import indexer.store\n",
+        "search/watch.py": "import typing\nif typing.TYPE_CHECKING:\n"
+                           "    from search.app import App\nelse:\n    import search.words\n",
+        "search/words.py": "",
+    })
+    assert upward(graph(tmp_path)) == ["indexer.store -> search.app"]
+    assert cycles(graph(tmp_path)) == [["indexer.store", "search.app", "search.watch"]]
+    running = graph(tmp_path, typing=False)
+    assert running["search.watch"] == {"search.words"}  # the else branch runs
+    assert cycles(running) == []
 
 
 def test_the_checker_passes_a_layered_package(tmp_path):
