@@ -127,6 +127,9 @@ class SearchPage:
     total: int  # stories when grouped, else articles
     hits: list[Hit] = field(default_factory=list)
     articles: int = 0  # matching articles, grouped or not
+    # with facets=True: matches (stories when grouped) per day (YYYYMMDD) and per source
+    days: dict[int, int] = field(default_factory=dict)
+    sources: dict[str, int] = field(default_factory=dict)
 
 
 class Index:
@@ -333,8 +336,8 @@ class Index:
 
     def search(self, query: Query, *, day_from: date | None = None, day_to: date | None = None,
                sources: list[str] | None = None, sort: str = "relevance", limit: int = 10,
-               offset: int = 0, ids: list[str] | None = None, group: bool = False
-               ) -> SearchPage:
+               offset: int = 0, ids: list[str] | None = None, group: bool = False,
+               facets: bool = False) -> SearchPage:
         """One page of hits; `ids` restricts the search to those articles (watch lists);
         `group`: one hit per story, its best-ranked matching article, and a total of stories.
 
@@ -374,7 +377,8 @@ class Index:
                              float(scores[i]) if sort != "date" else None),
                         story=f"{int(stories[i]):012x}" if stories[i] else None)
                 for i in order[offset:]]
-        return SearchPage(total=len(docs), hits=hits, articles=articles)
+        page = SearchPage(total=len(docs), hits=hits, articles=articles)
+        return _with_facets(page, searcher, evaluator, docs) if facets else page
 
     def frequencies(self, terms: Iterable[str]) -> dict[str, int]:
         """How many articles hold each term in title or body (for «Did you mean»)."""
@@ -398,6 +402,22 @@ def _document(article: Article, story: str | None = None) -> dict[str, Any]:
         "day": _day(published.date()) if published else 0,
         "story": story_number(story),
     }
+
+
+def _with_facets(page: SearchPage, searcher: Any, evaluator: Evaluator,
+                 docs: np.ndarray) -> SearchPage:
+    """Counts over every match, not only the page: for a chart over time and by outlet.
+    Read from the day column and the source terms, so no stored field is opened."""
+    if not len(docs):
+        return page
+    values, counts = np.unique(evaluator.column("day")[docs], return_counts=True)
+    days = {int(v): int(n) for v, n in zip(values, counts, strict=True) if v}
+    sources = {}
+    for term in searcher.reader().field_terms("source"):
+        found = int(np.isin(docs, evaluator.docs(Term("source", term)), assume_unique=True).sum())
+        if found:
+            sources[term] = found
+    return replace(page, days=days, sources=sources)
 
 
 def _best_of_each(stories: np.ndarray, keys: np.ndarray, docs: np.ndarray) -> np.ndarray:

@@ -52,6 +52,47 @@ class ArticleView:
         return {**self.article.to_json(), "story": self.story}
 
 
+BUCKETS = ("day", "week", "month")
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Matches per period (the period's first day, count), oldest first, and per source."""
+
+    query: str
+    by: str
+    total: int
+    articles: int
+    counts: list[tuple[date, int]]
+    sources: list[tuple[str, int]]
+    undated: int = 0  # matches without a date, in no period
+
+    def to_json(self) -> dict[str, Any]:
+        return {"query": self.query, "by": self.by, "total": self.total,
+                "articles": self.articles,
+                "counts": [{"period": d.isoformat(), "count": n} for d, n in self.counts],
+                "sources": [{"source": s, "count": n} for s, n in self.sources],
+                "undated": self.undated}
+
+
+def _from_number(number: int) -> date:
+    return date(number // 10000, number // 100 % 100, number % 100)
+
+
+def _bucket(day: date, by: str) -> date:
+    if by == "week":
+        return day - timedelta(days=day.weekday())
+    if by == "month":
+        return day.replace(day=1)
+    return day
+
+
+def _next_bucket(start: date, by: str) -> date:
+    if by == "month":
+        return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return start + timedelta(days=7 if by == "week" else 1)
+
+
 @dataclass(frozen=True)
 class CheckReport:
     archived: int
@@ -91,8 +132,10 @@ class App:
 
     def search(self, query: str, *, day_from: date | None = None, day_to: date | None = None,
                sources: list[str] | None = None, sort: str = "relevance", limit: int = 10,
-               offset: int = 0, group: bool = True, ids: list[str] | None = None) -> Results:
-        """One page of hits, grouped one per story unless `group` is false."""
+               offset: int = 0, group: bool = True, ids: list[str] | None = None,
+               facets: bool = False) -> Results:
+        """One page of hits, grouped one per story unless `group` is false; `facets`: also
+        the count of every match per day and per source (`timeline` buckets them)."""
         if day_from and day_to and day_from > day_to:
             raise Invalid(f"the start date {day_from} is after the end date {day_to}")
         if self._searcher is None:
@@ -100,7 +143,37 @@ class App:
 
             self._searcher = Searcher(self.data_dir)
         return self._searcher.search(query, day_from=day_from, day_to=day_to, sources=sources,
-                                     sort=sort, limit=limit, offset=offset, group=group, ids=ids)
+                                     sort=sort, limit=limit, offset=offset, group=group, ids=ids,
+                                     facets=facets)
+
+    def timeline(self, query: str, *, by: str | None = None, day_from: date | None = None,
+                 day_to: date | None = None, sources: list[str] | None = None,
+                 group: bool = True) -> Timeline:
+        """Matches of a query over time (per day, week or month; chosen by the range when
+        `by` is None) and by source: what an analyst charts, counted over every match."""
+        page = self.search(query, day_from=day_from, day_to=day_to, sources=sources, limit=0,
+                           group=group, facets=True)
+        days = {_from_number(n): c for n, c in page.days.items()}
+        if by is None:
+            first = day_from or min(days, default=None)
+            last = day_to or max(days, default=None)
+            span = (last - first).days if first and last else 0
+            by = "day" if span <= 62 else "week" if span <= 366 else "month"
+        if by not in BUCKETS:
+            raise Invalid(f"unknown period {by!r}: day, week or month")
+        buckets: dict[date, int] = {}
+        for day, count in days.items():
+            start = _bucket(day, by)
+            buckets[start] = buckets.get(start, 0) + count
+        if buckets:  # empty periods between the first and last match are shown as zero
+            current, last_bucket = min(buckets), max(buckets)
+            while current < last_bucket:
+                current = _next_bucket(current, by)
+                buckets.setdefault(current, 0)
+        return Timeline(query=query, by=by, total=page.total, articles=page.articles,
+                        counts=sorted(buckets.items()),
+                        sources=sorted(page.sources.items(), key=lambda kv: (-kv[1], kv[0])),
+                        undated=page.total - sum(days.values()))
 
     def article(self, key: str) -> ArticleView:
         """By id or by any URL that led to it."""

@@ -26,6 +26,8 @@ class Results:
     hits: list[Hit] = field(default_factory=list)
     suggestion: str | None = None  # «Did you mean …?» when nothing matched
     articles: int = 0  # matching articles, grouped or not
+    days: dict[int, int] = field(default_factory=dict)  # with facets: matches per YYYYMMDD
+    sources: dict[str, int] = field(default_factory=dict)  # with facets: matches per source
 
 
 class Searcher:
@@ -42,7 +44,8 @@ class Searcher:
 
     def search(self, text: str, *, day_from: date | None = None, day_to: date | None = None,
                sources: list[str] | None = None, sort: str = "relevance", limit: int = 10,
-               offset: int = 0, ids: list[str] | None = None, group: bool = True) -> Results:
+               offset: int = 0, ids: list[str] | None = None, group: bool = True,
+               facets: bool = False) -> Results:
         """`group`: one hit per story (reprints folded into their best-ranked article)."""
         archived = Readings(self.index.path)
         try:
@@ -50,7 +53,7 @@ class Searcher:
             query = build(text, self.schema)
             page = self.index.search(query, day_from=day_from, day_to=day_to, sources=sources,
                                      sort=sort, limit=limit, offset=offset, ids=ids,
-                                     group=group)
+                                     group=group, facets=facets)
             if not page.total:
                 return Results(total=0, suggestion=self._suggest(text, query))
             lemmas, prefixes = highlight_terms(query)
@@ -69,7 +72,8 @@ class Searcher:
                                        for m in members.get(h.story or "", [])
                                        if m["id"] != h.id))
                 for h in page.hits]
-        return Results(total=page.total, hits=hits, articles=page.articles)
+        return Results(total=page.total, hits=hits, articles=page.articles, days=page.days,
+                       sources=page.sources)
 
     def _suggest(self, text: str, query) -> str | None:
         """A spelling of the query whose every word the archive knows, when one is near."""

@@ -114,3 +114,23 @@ def test_a_reader_never_writes(app):
     with pytest.raises(ReadOnly), archive.transaction():
         pass
     archive.close()
+
+
+def test_a_timeline_counts_every_match_by_period_and_source(app):
+    page = app.search("школа OR колледж", group=False, limit=1000)
+    by_month = app.timeline("школа OR колледж", by="month", group=False)
+    assert by_month.total == page.total
+    assert sum(n for _, n in by_month.counts) + by_month.undated == page.total
+    months: dict[date, int] = {}
+    for hit in page.hits:
+        if hit.published:
+            key = date.fromisoformat(hit.published[:10]).replace(day=1)
+            months[key] = months.get(key, 0) + 1
+    assert {d: n for d, n in by_month.counts if n} == months
+    assert all(d.day == 1 for d, _ in by_month.counts)
+    assert dict(by_month.sources) == {"testsite": page.total}
+    by_day = app.timeline("школа OR колледж", group=False)  # the range picks the period
+    assert by_day.by in ("day", "week", "month")
+    assert sum(n for _, n in by_day.counts) == sum(n for _, n in by_month.counts)
+    with pytest.raises(Invalid):
+        app.timeline("школа", by="fortnight")
