@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import ssl
 import subprocess
 import sys
@@ -23,6 +24,10 @@ ROOT = TESTS.parent
 FIXTURES = TESTS / "fixtures"
 NEWSMON = [sys.executable, "-m", "search.cli"]
 
+# Tables are as wide in every process: xdist's workers get COLUMNS=80 from the controller,
+# a plain run falls back to the 120 columns of search/output.py.
+os.environ["COLUMNS"] = "120"
+os.environ.pop("LINES", None)
 # Guard this process and every child against leaving 127.0.0.1.
 os.environ["NEWSMON_NETGUARD"] = "1"
 os.environ["PYTHONPATH"] = os.pathsep.join(
@@ -71,6 +76,14 @@ def write_sources(path: Path, base: str, slug: str = "testsite", **extra: str) -
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def network_guarded() -> None:
+    """Every process that runs tests (each xdist worker imports this file) has the guard."""
+    assert socket.socket.connect.__module__ == "sitecustomize", "network guard not installed"
+    with pytest.raises(OSError, match="blocked"):
+        socket.create_connection(("192.0.2.1", 80), timeout=1)
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 
 import pytest
 from conftest import search_json
@@ -120,6 +122,14 @@ def test_yandex_full_text_from_feed_is_used(cli):
 def test_network_beyond_loopback_fails_loudly():
     with pytest.raises(OSError, match="blocked"):
         socket.create_connection(("93.184.216.34", 80), timeout=1)
+    with pytest.raises(OSError, match="blocked"):
+        socket.getaddrinfo("example.org", 443)
+    # and in every child the tests start (a crawl, a scheduler's runs): PYTHONPATH carries it
+    child = subprocess.run([sys.executable, "-c", "import socket\n"
+                            "socket.create_connection(('93.184.216.34', 80), timeout=1)"],
+                           capture_output=True, text=True, timeout=60)
+    assert child.returncode == 1
+    assert "newsmon tests: name lookup of 93.184.216.34 blocked" in child.stderr
 
 
 def test_second_crawl_asks_for_feeds_conditionally(crawled):

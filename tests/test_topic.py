@@ -8,17 +8,15 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, ROOT, run_newsmon, write_sources
+from measures import evaluate_topic
 
 from crawler.topic import classify, load_lexicon
 from indexer.article import Article
 
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from topic import evaluate
-
 
 @pytest.mark.parametrize("name", ["labelled", "heldout"])
 def test_precision_and_recall_at_least_90_percent(name):
-    precision, recall, wrong = evaluate(FIXTURES / "topic" / f"{name}.json")
+    precision, recall, wrong = evaluate_topic(FIXTURES / "topic" / f"{name}.json")
     assert precision >= 0.9 and recall >= 0.9, wrong
 
 

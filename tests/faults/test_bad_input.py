@@ -32,9 +32,15 @@ def archive(crawled, tmp_path_factory):
 
 
 def snapshot(data_dir: Path) -> str:
-    result = run_newsmon("export", data_dir=data_dir)
-    assert result.returncode == 0
-    return result.stdout
+    """Everything archived, as `newsmon export` writes it (in this process: it is read twice
+    per case, and a child process per read would double the time of this file)."""
+    from search.cli import main
+
+    out = data_dir.parent / "snapshot.jsonl"
+    assert main(["--data-dir", str(data_dir), "export", "-o", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert text.count("\n") == 13  # the whole crawled archive
+    return text
 
 
 CASES = [

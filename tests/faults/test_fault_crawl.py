@@ -101,4 +101,9 @@ def test_escape_sequences_never_reach_the_terminal(fault_crawl):
         assert "\x1b" not in text and "\x07" not in text
     assert "injected" not in shown  # the script's text is not article text
     assert hit["title"].startswith("Школа красная <script>")
-    assert "&lt;img" in hit["snippet"] or "<img" not in hit["snippet"]
+    assert "<img" not in hit["snippet"]
+    # markup written as text in the page stays text, escaped, in an HTML snippet
+    (second,) = json.loads(run_newsmon("search", "onerror", "--format", "json",
+                                       data_dir=data_dir).stdout)
+    assert second["id"] == hit["id"]
+    assert "&lt;img" in second["snippet"] and "<img" not in second["snippet"]
