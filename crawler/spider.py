@@ -62,6 +62,10 @@ class NewsSpider(scrapy.Spider):
         self.problems: dict[str, list[str]] = {slug: [] for slug in self.sources}
         self.pages: Counter[str] = Counter()
         self.budget = RequestBudget({s.slug: s.max_requests for s in sources})
+        # a page a listing or sitemap links waits while its source's feeds are read, so the
+        # feed item's hints (title, date, full text) reach it however the responses race
+        self.feeds_pending: Counter[str] = Counter()
+        self.held: dict[str, list[scrapy.Request]] = {}
 
     def closed(self, reason: str) -> None:
         for source in self.sources.values():
@@ -84,8 +88,10 @@ class NewsSpider(scrapy.Spider):
                     headers["If-Modified-Since"] = modified
                 if not self.budget.spend(source.slug):
                     break
-                yield self._request(url, source, self.parse_feed, priority=10, headers=headers,
-                                    meta={"handle_httpstatus_list": [304]})
+                self.feeds_pending[source.slug] += 1
+                request = self._request(url, source, self.parse_feed, priority=10,
+                                        headers=headers, meta={"handle_httpstatus_list": [304]})
+                yield request.replace(errback=self.on_feed_error)
             for url in source.sitemaps:
                 if self.budget.first_visit(url) and self.budget.spend(source.slug):
                     yield self._request(url, source, self.parse_sitemap, priority=5,
@@ -107,6 +113,20 @@ class NewsSpider(scrapy.Spider):
     # --- discovery --------------------------------------------------------------------------
 
     def parse_feed(self, response: Response, source: Source) -> Iterator[scrapy.Request]:
+        yield from self._feed_items(response, source)
+        yield from self._feed_done(source)
+
+    def on_feed_error(self, failure: Failure) -> list[scrapy.Request]:
+        self.on_error(failure)
+        return list(self._feed_done(self.sources[failure.request.meta["newsmon_source"]]))
+
+    def _feed_done(self, source: Source) -> Iterator[scrapy.Request]:
+        """The last of a source's feeds read (or failed): the pages held for it go out."""
+        self.feeds_pending[source.slug] -= 1
+        if self.feeds_pending[source.slug] <= 0:
+            yield from self.held.pop(source.slug, [])
+
+    def _feed_items(self, response: Response, source: Source) -> Iterator[scrapy.Request]:
         self.pages[source.slug] += 1
         if response.status == 304:
             log.info("%s: feed not modified: %s", source.slug, response.url)
@@ -194,11 +214,15 @@ class NewsSpider(scrapy.Spider):
             self.archive.frontier_add(source.slug, url, hints.to_json())
         # dont_filter: `seen` already dedupes, and Scrapy's filter would silently swallow a
         # redirect loop that must be reported as an error
-        yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
-                             headers=source.headers or None, dont_filter=True,
-                             cb_kwargs={"source": source, "hints": hints},
-                             meta={"newsmon_source": source.slug, "newsmon_article": url,
-                                   "download_timeout": source.timeout})
+        request = scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
+                                 headers=source.headers or None, dont_filter=True,
+                                 cb_kwargs={"source": source, "hints": hints},
+                                 meta={"newsmon_source": source.slug, "newsmon_article": url,
+                                       "download_timeout": source.timeout})
+        if check is not None and self.feeds_pending[source.slug] > 0:
+            self.held.setdefault(source.slug, []).append(request)
+            return
+        yield request
 
     # --- articles ---------------------------------------------------------------------------
 

@@ -265,6 +265,42 @@ def test_a_listing_yields_its_articles_and_the_next_page(tmp_path):
     ]
 
 
+def test_a_listed_page_waits_for_the_feeds_so_their_hints_reach_it(tmp_path):
+    """The listing's response may come first; its article must still be cleaned with what
+    the feed says of it (a page the cleaner cannot read is then kept from the feed)."""
+    made = make_crawler(tmp_path)
+    spider = made.spider
+
+    async def collect():
+        return [r async for r in spider.start()]
+
+    start = requested(asyncio.run(collect()))
+    listing = html(f"{BASE}/obrazovanie/", served("obrazovanie/index.html"))
+    # only the next listing page goes out while the feed is being read
+    early = requested(spider.parse_listing(listing, spider.sources["vesti"], page=1))
+    assert all(r.callback == spider.parse_listing for r in early.values())
+    feed = XmlResponse(url=f"{BASE}/rss.xml", body=served("rss.xml"),
+                       request=start[f"{BASE}/rss.xml"])
+    released = requested(spider.parse_feed(feed, spider.sources["vesti"]))
+    assert f"{BASE}/obrazovanie/volgogradskiy-opyt-spo-146902/" in released
+    assert ARTICLE in released  # the feed's own items, and the held pages after them
+    article = html(ARTICLE, b"<html><body><p>x</p></body></html>", request=released[ARTICLE])
+    assert spider.hints[normalize_url(ARTICLE)].full_text
+    failed = Request(f"{BASE}/rss-2.xml", meta={"newsmon_source": "vesti"})
+    spider.feeds_pending["vesti"] += 1  # a second feed that fails: its held pages go too
+    spider.held["vesti"] = [article.request]
+    assert spider.on_feed_error(_failure(failed)) == [article.request]
+
+
+def _failure(request: Request) -> Failure:
+    try:
+        raise ConnectionRefusedError("refused")
+    except ConnectionRefusedError:
+        failure = Failure()
+    failure.request = request
+    return failure
+
+
 def test_a_listing_of_only_archived_articles_is_not_paged_further(tmp_path):
     url = f"{BASE}/obrazovanie/"
     response = html(url, served("obrazovanie/index.html"))
