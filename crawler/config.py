@@ -79,6 +79,7 @@ class Config:
     sources: dict[str, Source]
     contact: str = DEFAULT_CONTACT
     lexicon: Path | None = None  # the user's additions to the education lexicon
+    web_password: str | None = None  # [web] password: `newsmon serve` on a non-local address
 
     def select(self, slugs: list[str] | None) -> list[Source]:
         if not slugs:
@@ -102,6 +103,18 @@ _FIELD_TYPES: dict[str, Any] = {
 }
 
 
+def _web_password(path: Path, web: Any) -> str | None:
+    if not isinstance(web, dict):
+        raise ConfigError(f"{path}: [web] must be a table")
+    bad = sorted(set(web) - {"password"})
+    if bad:
+        raise ConfigError(f"{path}: [web]: unknown key {bad[0]!r}")
+    password = web.get("password")
+    if password is not None and (not isinstance(password, str) or not password.strip()):
+        raise ConfigError(f"{path}: [web]: 'password' must be a non-empty string")
+    return password
+
+
 def load_config(path: Path) -> Config:
     """Read and validate sources.toml; every error names the file and the key."""
     try:
@@ -114,9 +127,10 @@ def load_config(path: Path) -> Config:
         raise ConfigError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}") from None
-    extra = sorted(set(data) - {"sources", "crawler"})
+    extra = sorted(set(data) - {"sources", "crawler", "web"})
     if extra:
         raise ConfigError(f"{path}: unknown top-level key {extra[0]!r}")
+    web_password = _web_password(path, data.get("web", {}))
     crawler = data.get("crawler", {})
     bad = sorted(set(crawler) - {"contact", "every", "lexicon"})
     if bad:
@@ -141,7 +155,8 @@ def load_config(path: Path) -> Config:
     sources = {}
     for slug, table in sources_table.items():
         sources[slug] = _source(path, slug, table, default_every)
-    return Config(path=path, sources=sources, contact=contact, lexicon=lexicon)
+    return Config(path=path, sources=sources, contact=contact, lexicon=lexicon,
+                  web_password=web_password)
 
 
 def _source(path: Path, slug: str, table: Any, default_every: str = DEFAULT_EVERY) -> Source:
