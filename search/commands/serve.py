@@ -46,7 +46,7 @@ def run(args: Any) -> int:
     import uvicorn
 
     from search.app import App
-    from search.web.app import create_app
+    from search.web.app import close_app, create_app
 
     core = App(common.data_dir(args), config)
     web = create_app(core, password=secret, read_only=args.read_only)
@@ -58,5 +58,5 @@ def run(args: Any) -> int:
         uvicorn.run(web, host=args.host, port=args.port, log_level="warning",
                     access_log=False, server_header=False)
     finally:
-        core.close()
+        close_app(web)
     return 0

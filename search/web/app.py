@@ -225,8 +225,9 @@ def _period_label(start: date, by: str) -> str:
 
 def create_app(core: App, *, password: str | None = None, read_only: bool = False,
                per_page: int = PER_PAGE) -> Starlette:
-    """The web front of one `App`.  `password`: HTTP Basic on every request;
-    `read_only`: watches cannot be added or removed."""
+    """The web front of one `App`, which from then on only the web's worker thread may
+    use; `close_app` closes it.  `password`: HTTP Basic on every request; `read_only`:
+    watches cannot be added or removed."""
     env = Environment(loader=FileSystemLoader(HERE / "templates"),
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       auto_reload=False, trim_blocks=True, lstrip_blocks=True)
@@ -439,8 +440,18 @@ def create_app(core: App, *, password: str | None = None, read_only: bool = Fals
     web = Starlette(routes=routes, exception_handlers={
         Failure: on_failure, HTTPException: on_http, Exception: on_crash})
     web.add_middleware(Guard, password=password)
-    web.state.worker = worker
+
+    def close() -> None:
+        worker.submit(core.close).result()  # on the thread that opened its connections
+        worker.shutdown()
+
+    web.state.close = close
     return web
+
+
+def close_app(web: Starlette) -> None:
+    """Close the `App` behind a web application made by `create_app`."""
+    web.state.close()
 
 
 class Guard:
