@@ -145,6 +145,7 @@ class Config:
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+    web_password: str | None = None  # [web] password: `newsmon serve` on a non-local address
 
     def select(self, slugs: list[str] | None) -> list[Source]:
         if not slugs:
@@ -168,6 +169,18 @@ _FIELD_TYPES: dict[str, Any] = {
 }
 
 
+def _web_password(path: Path, web: Any) -> str | None:
+    if not isinstance(web, dict):
+        raise ConfigError(f"{path}: [web] must be a table")
+    bad = sorted(set(web) - {"password"})
+    if bad:
+        raise ConfigError(f"{path}: [web]: unknown key {bad[0]!r}")
+    password = web.get("password")
+    if password is not None and (not isinstance(password, str) or not password.strip()):
+        raise ConfigError(f"{path}: [web]: 'password' must be a non-empty string")
+    return password
+
+
 def load_config(path: Path) -> Config:
     """Read and validate sources.toml; every error names the file and the key."""
     try:
@@ -180,9 +193,10 @@ def load_config(path: Path) -> Config:
         raise ConfigError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}") from None
-    extra = sorted(set(data) - {"sources", "crawler", "notify"})
+    extra = sorted(set(data) - {"sources", "crawler", "notify", "web"})
     if extra:
         raise ConfigError(f"{path}: unknown top-level key {extra[0]!r}")
+    web_password = _web_password(path, data.get("web", {}))
     crawler = data.get("crawler", {})
     if not isinstance(crawler, dict):
         raise ConfigError(f"{path}: 'crawler' must be a table")
@@ -218,7 +232,8 @@ def load_config(path: Path) -> Config:
     for slug, table in sources_table.items():
         sources[slug] = _source(path, slug, table, default_every)
     return Config(path=path, sources=sources, contact=contact, lexicon=lexicon,
-                  timezone=timezone, notify=notify)
+                  timezone=timezone, notify=notify,
+                  web_password=web_password)
 
 
 _EMAIL_KEYS: dict[str, Any] = {"smtp": str, "user": str, "password_env": str, "from": str,

@@ -28,6 +28,7 @@ from indexer.store import DataDir
 
 if TYPE_CHECKING:
     from crawler.config import Config
+    from indexer.index import Hit
     from search.engine import Results, Searcher
 
 DEFAULT_TIMEZONE = "Europe/Volgograd"  # crawler/config.py's default, for an App without one
@@ -155,27 +156,45 @@ class App:
         `by` is None) and by source: what an analyst charts, counted over every match."""
         page = self.search(query, day_from=day_from, day_to=day_to, sources=sources, limit=0,
                            group=group, facets=True)
-        days = {_from_number(n): c for n, c in page.days.items()}
-        if by is None:
-            first = day_from or min(days, default=None)
-            last = day_to or max(days, default=None)
-            span = (last - first).days if first and last else 0
-            by = "day" if span <= 62 else "week" if span <= 366 else "month"
-        if by not in BUCKETS:
-            raise Invalid(f"unknown period {by!r}: day, week or month")
-        buckets: dict[date, int] = {}
-        for day, count in days.items():
-            start = _bucket(day, by)
-            buckets[start] = buckets.get(start, 0) + count
-        if buckets:  # empty periods between the first and last match are shown as zero
-            current, last_bucket = min(buckets), max(buckets)
-            while current < last_bucket:
-                current = _next_bucket(current, by)
-                buckets.setdefault(current, 0)
-        return Timeline(query=query, by=by, total=page.total, articles=page.articles,
-                        counts=sorted(buckets.items()),
-                        sources=sorted(page.sources.items(), key=lambda kv: (-kv[1], kv[0])),
-                        undated=page.total - sum(days.values()))
+        return _timeline(query, page, by, day_from, day_to)
+
+    def search_page(self, query: str, *, by: str | None = None, day_from: date | None = None,
+                    day_to: date | None = None, sources: list[str] | None = None,
+                    sort: str = "relevance", limit: int = 10, offset: int = 0,
+                    group: bool = True) -> tuple[Results, Timeline]:
+        """One page of hits and the timeline of every match, from one search (the web's
+        search page: the chart above the results costs no second query)."""
+        page = self.search(query, day_from=day_from, day_to=day_to, sources=sources, sort=sort,
+                           limit=limit, offset=offset, group=group, facets=True)
+        return page, _timeline(query, page, by, day_from, day_to)
+
+    def each_hit(self, query: str, *, day_from: date | None = None,
+                 day_to: date | None = None, sources: list[str] | None = None,
+                 sort: str = "relevance", group: bool = True, limit: int | None = None,
+                 batch: int = 500) -> Iterator[Hit]:
+        """Every match (not one page), with snippets, in pages of `batch`: for exports.
+        The first page is searched now, so a bad query is said before any output."""
+        first = self.search(query, day_from=day_from, day_to=day_to, sources=sources,
+                            sort=sort, group=group, limit=min(batch, limit or batch))
+        wanted = first.total if limit is None else min(limit, first.total)
+
+        def hits() -> Iterator[Hit]:
+            page, offset = first, 0
+            while True:
+                yield from page.hits[:max(0, wanted - offset)]
+                offset += len(page.hits)
+                if not page.hits or offset >= wanted:
+                    return
+                page = self.search(query, day_from=day_from, day_to=day_to, sources=sources,
+                                   sort=sort, group=group, offset=offset,
+                                   limit=min(batch, wanted - offset))
+        return hits()
+
+    def source_names(self) -> dict[str, str]:
+        """Source slug -> the outlet's name from the sources file (none without one)."""
+        if self.config is None:
+            return {}
+        return {slug: source.name for slug, source in self.config.sources.items()}
 
     def article(self, key: str) -> ArticleView:
         """By id or by any URL that led to it."""
@@ -477,6 +496,31 @@ def _utc(stamp: str | None) -> str:
     if not stamp:
         return ""
     return datetime.fromisoformat(stamp).astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def _timeline(query: str, page: Results, by: str | None, day_from: date | None,
+              day_to: date | None) -> Timeline:
+    days = {_from_number(n): c for n, c in page.days.items()}
+    if by is None:
+        first = day_from or min(days, default=None)
+        last = day_to or max(days, default=None)
+        span = (last - first).days if first and last else 0
+        by = "day" if span <= 62 else "week" if span <= 366 else "month"
+    if by not in BUCKETS:
+        raise Invalid(f"unknown period {by!r}: day, week or month")
+    buckets: dict[date, int] = {}
+    for day, count in days.items():
+        start = _bucket(day, by)
+        buckets[start] = buckets.get(start, 0) + count
+    if buckets:  # empty periods between the first and last match are shown as zero
+        current, last_bucket = min(buckets), max(buckets)
+        while current < last_bucket:
+            current = _next_bucket(current, by)
+            buckets.setdefault(current, 0)
+    return Timeline(query=query, by=by, total=page.total, articles=page.articles,
+                    counts=sorted(buckets.items()),
+                    sources=sorted(page.sources.items(), key=lambda kv: (-kv[1], kv[0])),
+                    undated=page.total - sum(days.values()))
 
 
 def _refuse_to_drop(archive: Archive, archived: int, extra: int) -> None:

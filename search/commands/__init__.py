@@ -12,5 +12,5 @@ COMMANDS = {
     "reclean": "reclean", "rejected": "rejected", "reindex": "reindex", "stories": "stories",
     "compact": "compact", "check": "check", "backup": "backup", "restore": "restore",
     "schedule": "schedule", "status": "status", "watch": "watch", "digest": "digest",
-    "demo": "demo",
+    "serve": "serve", "demo": "demo",
 }

@@ -1,0 +1,142 @@
+"""Search hits as spreadsheets: CSV for Russian Excel and XLSX with real dates and links.
+
+One module for every front end (the web page's /export.csv and /export.xlsx; the CLI can
+reuse it).  Both take an iterable of hits — `indexer.index.Hit`s or the dicts
+`output.hit_json` makes — and the outlet names of the sources file (slug -> name).
+
+CSV: UTF-8 with a byte-order mark, so Excel opens Cyrillic as Cyrillic, and `;` between
+cells, the list separator of a Russian Windows locale (a comma there is the decimal
+separator, and Excel given a `,` file puts each row into one cell).
+
+Article text is untrusted: a cell starting with = + - @ (or a tab/CR) would run as a
+formula, so it gets a leading apostrophe (`output.csv_safe`), in both formats.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+from indexer.index import Hit
+from indexer.text import squash
+from search import output
+
+DELIMITER = ";"
+HEADERS = ["Дата", "Издание", "Заголовок", "URL", "Фрагмент", "Перепечатки", "ID"]
+WIDTHS = [18, 24, 60, 50, 80, 12, 14]  # XLSX column widths, in characters
+
+
+def rows(hits: Iterable[Hit | dict[str, Any]], names: dict[str, str] | None = None
+         ) -> Iterator[dict[str, Any]]:
+    """Each hit as plain values: published (datetime or None), outlet, title, url, snippet
+    (unmarked), reprints (the story's other articles), id."""
+    names = names or {}
+    for hit in hits:
+        if isinstance(hit, Hit):
+            record = {"id": hit.id, "url": hit.url, "title": hit.title, "source": hit.source,
+                      "published": hit.published,
+                      "snippet": output.snippet(hit.snippet, "plain"),
+                      "story_size": hit.story_size}
+        else:
+            record = {**hit, "snippet": _unmark(str(hit.get("snippet") or ""))}
+        source = record.get("source") or ""
+        yield {"published": _datetime(record.get("published")),
+               "outlet": names.get(source, source),
+               "title": squash(record.get("title") or ""),
+               "url": record.get("url") or "",
+               "snippet": squash(record["snippet"]),
+               "reprints": max(0, int(record.get("story_size") or 1) - 1),
+               "id": record.get("id") or ""}
+
+
+def write_csv(hits: Iterable[Hit | dict[str, Any]], out: io.TextIOBase | Any,
+              names: dict[str, str] | None = None) -> int:
+    """Write the BOM, a header and one row per hit to a text stream; returns the rows."""
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=DELIMITER, lineterminator="\r\n")
+    writer.writerow(HEADERS)
+    count = 0
+    for row in rows(hits, names):
+        day = row["published"]
+        writer.writerow([day.strftime("%d.%m.%Y %H:%M") if day else "",
+                         *(output.csv_safe(row[k]) for k in ("outlet", "title", "url",
+                                                              "snippet")),
+                         row["reprints"], output.csv_safe(row["id"])])
+        count += 1
+    return count
+
+
+def csv_bytes(hits: Iterable[Hit | dict[str, Any]], names: dict[str, str] | None = None
+              ) -> bytes:
+    buffer = io.StringIO()
+    write_csv(hits, buffer, names)
+    return buffer.getvalue().encode("utf-8")
+
+
+def xlsx_bytes(hits: Iterable[Hit | dict[str, Any]], names: dict[str, str] | None = None,
+               title: str = "Результаты") -> bytes:
+    """A workbook of one sheet: real date cells (the article's own local time), the URL
+    a clickable link, the header frozen and filterable."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _sheet_title(title)
+    sheet.append(HEADERS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    link = Font(color="0563C1", underline="single")
+    line = 1
+    for row in rows(hits, names):
+        line += 1
+        sheet.append([row["published"], *(output.csv_safe(_cell(row[k])) for k in
+                                          ("outlet", "title", "url", "snippet")),
+                      row["reprints"], output.csv_safe(row["id"])])
+        if row["published"]:
+            sheet.cell(line, 1).number_format = "DD.MM.YYYY HH:MM"
+        url = row["url"]
+        if url.startswith(("http://", "https://")):
+            cell = sheet.cell(line, 4)
+            cell.hyperlink = url
+            cell.font = link
+    for number, size in enumerate(WIDTHS, 1):
+        sheet.column_dimensions[get_column_letter(number)].width = size
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(HEADERS))}{line}"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _datetime(value: object) -> datetime | None:
+    """The article's own wall-clock time: Excel cells carry no zone."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=None, microsecond=0)
+
+
+def _unmark(text: str) -> str:
+    import html
+
+    return html.unescape(text.replace("<b>", "").replace("</b>", ""))
+
+
+def _cell(text: str) -> str:
+    """Characters XLSX (XML 1.0) cannot hold are dropped; a cell holds 32,767 at most."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("", text)[:32_767]
+
+
+def _sheet_title(text: str) -> str:
+    clean = "".join(c for c in text if c not in "[]:*?/\\").strip()
+    return (clean or "Результаты")[:31]
