@@ -38,6 +38,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -382,30 +383,47 @@ class SharedScheduler:
                 log.info("%s: new round queued", slug)
             else:
                 log.info("%s: joining the round in progress", slug)
-        self.loop = task.LoopingCall(self.tick)
-        self.loop.start(min(1.0, self.frontier.url.lease / 4), now=False)
+        interval = min(1.0, self.frontier.url.lease / 4)
+        # leases are renewed from a thread: cleaning a page may hold the reactor for seconds
+        self.stopping = threading.Event()
+        self.heart = threading.Thread(target=self.heartbeat, args=(interval,), daemon=True,
+                                      name="newsmon-queue-heartbeat")
+        self.heart.start()
+        self.loop = task.LoopingCall(self.kick)
+        self.loop.start(min(0.5, interval), now=False)
 
     def close(self, reason: str) -> None:
         if self.loop and self.loop.running:
             self.loop.stop()
+        self.stopping.set()
+        self.heart.join(timeout=5)
         for item_id, (slug, band) in list(self.held.items()):
             self.frontier.nack(item_id, slug, band)   # back for another worker, at once
         self.held.clear()
 
-    def tick(self) -> None:
+    def heartbeat(self, interval: float) -> None:
+        while not self.stopping.wait(interval):
+            try:
+                held = [(self.frontier.leases, i) for i in list(self.held)]
+                held += [(busy, token) for token, busy in list(self.slots.items())]
+                self.frontier.renew(held)
+                if back := self.frontier.reclaim():
+                    self.reclaimed += back
+                    log.warning("%d expired leases back in the queue (a worker stopped "
+                                "answering)", back)
+            except Exception:  # a Redis hiccup must not stop the heart; leases outlast a few
+                log.exception("queue heartbeat failed")
+
+    def kick(self) -> None:
+        """The engine asks the scheduler again only every 5 s after it had nothing: work
+        another worker queued (or a reclaimed lease) is taken up at once."""
         try:
-            held = [(self.frontier.leases, i) for i in self.held]
-            held += [(busy, token) for token, busy in self.slots.items()]
-            self.frontier.renew(held)
-            self.reclaimed += self.frontier.reclaim()
             if self.frontier.outstanding(self.slugs):
-                # the engine asks the scheduler again only every 5 s when it had nothing;
-                # work another worker queued (or a reclaimed lease) is taken up at once
                 slot = getattr(self.crawler.engine, "_slot", None)
                 if slot is not None:
                     slot.nextcall.schedule()
-        except Exception:  # a Redis hiccup must not stop the loop; leases outlast a few
-            log.exception("queue heartbeat failed")
+        except Exception:
+            log.exception("queue poll failed")
 
     def has_pending_requests(self) -> bool:
         return self.frontier.outstanding(self.slugs) > 0
