@@ -145,8 +145,18 @@ def source_locks(data_dir: DataDir, slugs: list[str]) -> Iterator[None]:
 
 def crawl(config: Config, sources: list[Source], data_dir: DataDir, *,
           max_articles: int | None = None, since: date | None = None,
-          backfill: int | None = None, run_id: str | None = None) -> CrawlReport:
-    """Run one crawl to the end and record it in the run history; errors are collected."""
+          backfill: int | None = None, run_id: str | None = None,
+          queue: str | None = None) -> CrawlReport:
+    """Run one crawl to the end and record it in the run history; errors are collected.
+
+    With `queue` (a redis:// URL) this process is one worker of a shared crawl
+    (crawler/queue.py): no source lock, since several workers crawl one source together."""
+    if queue:
+        from crawler.queue import Frontier
+
+        Frontier.connect(queue)  # a wrong URL or an unreachable Redis fails here, at once
+        return _crawl(config, sources, data_dir, max_articles=max_articles, since=since,
+                      backfill=backfill, run_id=run_id, queue=queue)
     with source_locks(data_dir, [s.slug for s in sources]):
         return _crawl(config, sources, data_dir, max_articles=max_articles, since=since,
                       backfill=backfill, run_id=run_id)
@@ -154,7 +164,7 @@ def crawl(config: Config, sources: list[Source], data_dir: DataDir, *,
 
 def _crawl(config: Config, sources: list[Source], data_dir: DataDir, *,
            max_articles: int | None, since: date | None, backfill: int | None,
-           run_id: str | None) -> CrawlReport:
+           run_id: str | None, queue: str | None = None) -> CrawlReport:
     from scrapy.crawler import CrawlerProcess
 
     from crawler.spider import NewsSpider
@@ -174,7 +184,12 @@ def _crawl(config: Config, sources: list[Source], data_dir: DataDir, *,
         known = archive.known_urls()
         validators = archive.validators()
         archive.run_started(run_id, slugs, os.getpid(), str(log_path))
-    process = CrawlerProcess(settings(config, sources, data_dir))
+    scrapy_settings = settings(config, sources, data_dir)
+    if queue:
+        from crawler.queue import apply
+
+        scrapy_settings = apply(scrapy_settings, queue)
+    process = CrawlerProcess(scrapy_settings)
     crawler = process.create_crawler(NewsSpider)
     started = time.monotonic()
     from crawler.topic import load_lexicon

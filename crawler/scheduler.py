@@ -55,6 +55,7 @@ class Scheduler:
     jobs: int = 2
     timeout: float = 3600.0
     grace: float = 30.0
+    queue_url: str | None = None  # a shared frontier: several schedulers, one round per interval
     running: dict[str, Run] = field(default_factory=dict)
     queue: deque[Source] = field(default_factory=deque)
     stopping: bool = False
@@ -65,6 +66,8 @@ class Scheduler:
     def lock(self) -> IO[str]:
         """One scheduler per archive; the lock dies with the process, so no stale lock files."""
         self.data_dir.ensure_writable()
+        if self.queue_url:  # schedulers of one queue share the work: each takes its part
+            return self.data_dir.lock(f"locks/schedule-{os.getpid()}.lock")
         try:
             return self.data_dir.lock("schedule.lock")
         except Locked as exc:
@@ -144,8 +147,20 @@ class Scheduler:
         self._reap()
         while self.queue and len(self.running) < self.jobs and not self.stopping:
             source = self.queue.popleft()
-            if source.slug not in self.running:
+            if source.slug not in self.running and self._due_here(source):
                 self._start(source)
+
+    def _due_here(self, source: Source) -> bool:
+        """With a shared queue, one scheduler of many starts a source's round per interval;
+        the others' workers join it only when they run it too."""
+        if not self.queue_url:
+            return True
+        from crawler.queue import Frontier
+
+        if Frontier.connect(self.queue_url).claim_due(source.slug, source.every_seconds):
+            return True
+        log.info("%s: started by another scheduler of the queue this interval", source.slug)
+        return False
 
     def _start(self, source: Source) -> None:
         run_id = uuid.uuid4().hex[:12]

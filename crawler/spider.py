@@ -66,6 +66,7 @@ class NewsSpider(scrapy.Spider):
         # feed item's hints (title, date, full text) reach it however the responses race
         self.feeds_pending: Counter[str] = Counter()
         self.held: dict[str, list[scrapy.Request]] = {}
+        self.shared: Any = None  # the shared frontier's scheduler, in a shared crawl
 
     def closed(self, reason: str) -> None:
         for source in self.sources.values():
@@ -74,31 +75,49 @@ class NewsSpider(scrapy.Spider):
         self.archive.close()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        for slug, url, hints in self.archive.frontier(self.sources):
-            for request in self._article(url, self.sources[slug], Hints.from_json(hints),
-                                         check=None, resumed=True):
-                yield request
+        if self.shared is not None:
+            # a worker of a shared crawl: the seeds are a queue item (crawler.queue)
+            return
+        for request in self._resume(list(self.sources)):
+            yield request
         for source in self.sources.values():
-            for url in source.feeds:
-                etag, modified = self.validators.get(url, (None, None))
-                headers = {**source.headers}
-                if etag:
-                    headers["If-None-Match"] = etag
-                if modified:
-                    headers["If-Modified-Since"] = modified
-                if not self.budget.spend(source.slug):
-                    break
+            for request in self._seeds(source):
+                yield request
+
+    def seed(self, slug: str) -> Iterator[scrapy.Request]:
+        """One source's start: its frontier in the archive, then its feeds, sitemaps and
+        listings (a shared crawl's seed item)."""
+        yield from self._resume([slug])
+        yield from self._seeds(self.sources[slug])
+
+    def _resume(self, slugs: list[str]) -> Iterator[scrapy.Request]:
+        for slug, url, hints in self.archive.frontier(slugs):
+            yield from self._article(url, self.sources[slug], Hints.from_json(hints),
+                                     check=None, resumed=True)
+
+    def _seeds(self, source: Source) -> Iterator[scrapy.Request]:
+        for url in source.feeds:
+            etag, modified = self.validators.get(url, (None, None))
+            headers = {**source.headers}
+            if etag:
+                headers["If-None-Match"] = etag
+            if modified:
+                headers["If-Modified-Since"] = modified
+            if not self.budget.spend(source.slug):
+                break
+            request = self._request(url, source, self.parse_feed, priority=10, headers=headers,
+                                    meta={"handle_httpstatus_list": [304]})
+            if self.shared is None:  # a shared crawl's feed may be read by another worker
                 self.feeds_pending[source.slug] += 1
-                request = self._request(url, source, self.parse_feed, priority=10,
-                                        headers=headers, meta={"handle_httpstatus_list": [304]})
-                yield request.replace(errback=self.on_feed_error)
-            for url in source.sitemaps:
-                if self.budget.first_visit(url) and self.budget.spend(source.slug):
-                    yield self._request(url, source, self.parse_sitemap, priority=5,
-                                        meta={"newsmon_depth": 1})
-            for url in source.listings:
-                if self.budget.spend(source.slug):
-                    yield self._request(url, source, self.parse_listing, page=1)
+                request = request.replace(errback=self.on_feed_error)
+            yield request
+        for url in source.sitemaps:
+            if self.budget.first_visit(url) and self.budget.spend(source.slug):
+                yield self._request(url, source, self.parse_sitemap, priority=5,
+                                    meta={"newsmon_depth": 1})
+        for url in source.listings:
+            if self.budget.spend(source.slug):
+                yield self._request(url, source, self.parse_listing, page=1)
 
     def _request(self, url: str, source: Source, callback: Any, priority: int = 0,
                  headers: dict[str, str] | None = None, meta: dict[str, Any] | None = None,

@@ -36,6 +36,11 @@ def sources_path(args: Any) -> Path:
                 or bundled_sources_path()).expanduser()
 
 
+def queue(args: Any) -> str | None:
+    """The shared frontier's URL (`--queue` or NEWSMON_QUEUE), or None: crawl alone."""
+    return getattr(args, "queue", None) or os.environ.get("NEWSMON_QUEUE") or None
+
+
 def config(args: Any) -> Any:
     from crawler.config import load_config
 

@@ -19,10 +19,14 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backfill", type=int, metavar="PAGES",
                    help="follow listings this many pages deep, even past archived articles "
                         "(a first full back-fill)")
+    p.add_argument("--queue", metavar="URL",
+                   help="share one frontier with other workers: redis://HOST:PORT/DB "
+                        "(default: $NEWSMON_QUEUE; none: this process crawls alone)")
     p.add_argument("--run-id", help=argparse.SUPPRESS)  # set by `newsmon schedule`
 
 
 def run(args: Any) -> int:
+    from crawler.queue import QueueError, QueueUnreachable
     from crawler.run import SourceBusy, crawl
 
     config = common.config(args)
@@ -34,9 +38,12 @@ def run(args: Any) -> int:
     data_dir.ensure_writable()
     try:
         report = crawl(config, sources, data_dir, max_articles=args.max_articles, since=since,
-                       backfill=args.backfill, run_id=args.run_id)
-    except SourceBusy as exc:
+                       backfill=args.backfill, run_id=args.run_id, queue=common.queue(args))
+    except (SourceBusy, QueueError) as exc:
         raise common.UsageError(str(exc)) from None
+    except QueueUnreachable as exc:
+        print(f"newsmon: {exc}", file=sys.stderr)
+        return 1
     if report.new_ids:
         with common.App(data_dir, config) as app:
             app.record_hits(report.run_id, report.new_ids)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from search.commands import common
@@ -19,6 +20,9 @@ def configure(p: argparse.ArgumentParser) -> None:
                    help="kill a run after this many seconds (default 3600)")
     p.add_argument("--grace", type=float, default=30,
                    help="on SIGTERM/SIGINT, seconds running crawls get to finish (default 30)")
+    p.add_argument("--queue", metavar="URL",
+                   help="share one frontier with other workers: redis://HOST:PORT/DB "
+                        "(default: $NEWSMON_QUEUE)")
 
 
 def run(args: Any) -> int:
@@ -30,12 +34,26 @@ def run(args: Any) -> int:
         raise common.UsageError("--jobs must be between 1 and 32")
     if args.timeout <= 0 or args.grace < 0:
         raise common.UsageError("--timeout must be positive and --grace not negative")
+    queue = common.queue(args)
+    if queue:
+        import os
+
+        from crawler.queue import Frontier, QueueError, QueueUnreachable
+
+        try:
+            Frontier.connect(queue)
+        except QueueError as exc:
+            raise common.UsageError(str(exc)) from None
+        except QueueUnreachable as exc:
+            print(f"newsmon: {exc}", file=sys.stderr)
+            return 1
+        os.environ["NEWSMON_QUEUE"] = queue  # every run it starts is a worker of the queue
     data_dir = common.data_dir(args)
     data_dir.ensure_writable()
     setup_logging(data_dir)
     scheduler = Scheduler(config=config, sources_path=config.path, data_dir=data_dir,
                           sources=sources, jobs=args.jobs, timeout=args.timeout,
-                          grace=args.grace)
+                          grace=args.grace, queue_url=queue)
     try:
         return scheduler.run_once() if args.once else scheduler.serve_forever()
     except SchedulerLocked as exc:
