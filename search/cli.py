@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 
 from crawler.config import Config, ConfigError, bundled_sources_path, load_config
 from indexer.article import Article
-from indexer.index import IndexBusy, IndexMissing
+from indexer.backend import IndexBusy, IndexMissing
 from indexer.store import DataDir, DataDirError
 from indexer.text import squash, terminal_safe
 from search import output
@@ -609,7 +609,7 @@ def cmd_reindex(args: Any) -> int:
         archive.mark_all_indexed()
     if assigned:
         print(f"grouped {assigned} articles into stories")
-    print(f"reindexed {total} articles into {data_dir.index.path}")
+    print(f"reindexed {total} articles into {data_dir.index.location}")
     return 0
 
 

@@ -18,9 +18,7 @@ from search.query import QueryError, build
 
 
 def add(data_dir: DataDir, name: str, query: str, source: str | None) -> None:
-    from indexer.index import make_schema
-
-    build(query, make_schema())  # a malformed query is refused now, not at 3 a.m.
+    build(query, data_dir.index.query_schema())  # a malformed query is refused now, not at 3 a.m.
     with data_dir.open_archive(create=True) as archive, archive.db:
         archive.db.execute("INSERT OR REPLACE INTO watches (name, query, source, created) "
                            "VALUES (?, ?, ?, ?)", (name, query, source, _now()))
