@@ -68,6 +68,9 @@ def import_jsonl(path: Path, data_dir: DataDir) -> Counter[str]:
             if previous is not None:
                 _assign(stories, *previous)
         signer.close()  # its workers are not needed for indexing
+        # nor the texts kept for checking reprints, which the indexing workers, forked
+        # from this process, would otherwise carry too
+        del stories, previous
         ids = list(changed)
         for start in range(0, len(ids), BATCH):
             chunk = ids[start:start + BATCH]
