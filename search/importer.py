@@ -52,25 +52,23 @@ def import_jsonl(path: Path, data_dir: DataDir) -> Counter[str]:
         pass
     states: Counter[str] = Counter()
     changed: dict[str, bool] = {}  # id: is new
-    # the signer's workers shingle and MinHash each batch while this process archives
-    # it and assigns the stories of the batch before (benchmarks/reprints.py --import)
+    # the signer's workers shingle and MinHash each batch while this process archives it
+    # (benchmarks/reprints.py --import); one batch at a time, so no more is held
     with Signer() as signer, data_dir.open_archive(create=True) as archive:
         data_dir.catch_up(archive)
         with archive.transaction():
             stories = Stories(archive.db)
-            previous: tuple[list[Article], Signing, list[int]] | None = None
             for batch in _batches(_articles(path)):
                 ordered = [a for a, _, _ in in_publication_order([(a, None, []) for a in batch])]
+                del batch
                 signing = signer.submit(ordered)
-                if previous is not None:
-                    _assign(stories, *previous)
-                previous = (ordered, signing, _save(archive, ordered, states, changed))
-            if previous is not None:
-                _assign(stories, *previous)
+                _assign(stories, ordered, signing, _save(archive, ordered, states, changed))
+                del ordered, signing
         signer.close()  # its workers are not needed for indexing
         # nor the texts kept for checking reprints, which the indexing workers, forked
         # from this process, would otherwise carry too
-        del stories, previous
+        del stories
+        _trim()
         ids = list(changed)
         for start in range(0, len(ids), BATCH):
             chunk = ids[start:start + BATCH]
@@ -78,6 +76,17 @@ def import_jsonl(path: Path, data_dir: DataDir) -> Counter[str]:
         if not ids:  # an empty file still leaves a searchable, empty index
             data_dir.store(archive, [], bulk=True)
     return states
+
+
+def _trim() -> None:
+    """Hand the memory freed after archiving back to the system (glibc keeps it), so the
+    indexing workers forked next do not start with it mapped."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _batches(articles: Iterator[Article]) -> Iterator[list[Article]]:
