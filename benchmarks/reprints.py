@@ -102,21 +102,34 @@ def import_corpus(n: int, path: Path) -> None:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
+# no story assignment, and no signing in worker processes for it
 OFF = ("import indexer.stories as s; "
-       "s.Stories.assign = lambda self, articles: {a.id: None for a in articles}; ")
+       "s.Stories.assign = lambda self, articles, signed=None: {a.id: None for a in articles}; "
+       "s.Signer.__init__ = lambda self, procs=None: setattr(self, 'pool', None); "
+       "s.Signer.submit = lambda self, articles: s.Signing(done=[None] * len(articles)); ")
 
 
-def timed_import(corpus: Path, data_dir: Path, clustering: bool) -> tuple[float, float]:
-    """Seconds and peak MB of one `newsmon import` in a child process."""
-    code = ("import sys; " + ("" if clustering else OFF)
+# the child says its own peak: the largest of its process and its workers
+PEAK = ("import atexit, resource; atexit.register(lambda: sys.stderr.write('peak %d\\n' % "
+        "max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
+        "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))); ")
+
+
+def timed_import(corpus: Path, data_dir: Path, clustering: bool
+                 ) -> tuple[float, float, float]:
+    """Seconds, the import's own peak MB (its process or a worker's), and the peak MB of
+    all children so far, of one `newsmon import` in a child process."""
+    code = ("import sys; " + PEAK + ("" if clustering else OFF)
             + "from search.cli import main; sys.exit(main(sys.argv[1:]))")
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code, "--data-dir", str(data_dir), "import",
-                    str(corpus)], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    done = subprocess.run([sys.executable, "-c", code, "--data-dir", str(data_dir), "import",
+                           str(corpus)], check=True, cwd=ROOT, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True)
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, max(peak, before) / 1024
+    own = [int(line.split()[1]) for line in done.stderr.splitlines() if line.startswith("peak ")]
+    return seconds, (own[-1] if own else 0) / 1024, max(peak, before) / 1024
 
 
 def main() -> int:
@@ -138,13 +151,13 @@ def main() -> int:
             import_corpus(n, corpus)
             results = {}
             for clustering in (False, True):
-                seconds, peak = timed_import(corpus, Path(tmp) / f"data-{clustering}",
-                                             clustering)
+                seconds, own, peak = timed_import(corpus, Path(tmp) / f"data-{clustering}",
+                                                  clustering)
                 results[clustering] = n / seconds
                 label = "with stories   " if clustering else "without stories"
                 print(f"import {n:>7} articles {label}: {seconds:6.1f} s, "
-                      f"{n / seconds:5.0f} articles/s, peak of all children so far "
-                      f"{peak:.0f} MB")
+                      f"{n / seconds:5.0f} articles/s, peak {own:.0f} MB (of all children "
+                      f"so far {peak:.0f} MB)", flush=True)
             print(f"import {n:>7} articles: with/without = "
                   f"{results[True] / results[False]:.2f}")
     return 0

@@ -20,6 +20,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import accumulate
 
 from corpus import MSK, vocabulary
 
@@ -70,12 +71,13 @@ class Writer:
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
         self.vocab = vocabulary()[:20000]
-        self.weights = [1 / (rank + 1) for rank in range(len(self.vocab))]
+        # cumulative once (choices() sums plain weights on every call): the same draws
+        self.cum_weights = list(accumulate(1 / (rank + 1) for rank in range(len(self.vocab))))
 
     def words(self, k: int, pool: list[str] | None = None) -> list[str]:
         if pool is not None:
             return self.rng.choices(pool, k=k)
-        return self.rng.choices(self.vocab, self.weights, k=k)
+        return self.rng.choices(self.vocab, cum_weights=self.cum_weights, k=k)
 
     def name(self) -> str:
         rng = self.rng

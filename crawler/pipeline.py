@@ -10,7 +10,7 @@ from typing import Any
 
 from scrapy.exceptions import DropItem
 
-from indexer.index import IndexBusy, IndexMissing
+from indexer.backend import IndexBusy, IndexMissing
 from indexer.store import DataDir
 from indexer.stories import Stories
 

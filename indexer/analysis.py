@@ -8,7 +8,8 @@ speed, which a per-word cache takes back: news text repeats its words.
 
 Whoosh pickles the schema with the analyzer into the index, so these classes
 must stay importable under this module path and must hold no unpicklable state
-(the MorphAnalyzer lives in a module global, loaded on first use).
+(the MorphAnalyzer lives in a module global, loaded on first use, and the words
+read so far in READINGS, a ReadingsCache).
 """
 
 from __future__ import annotations
@@ -86,12 +87,7 @@ def spelling_candidates(word: str) -> set[str]:
 def word_forms(lemma_: str) -> frozenset[str]:
     """Every inflected form (lower-case, ё folded) of the words whose dictionary form is
     `lemma_`, for highlighting without lemmatizing the text."""
-    found = _FORMS.get(lemma_)
-    if found is None:
-        if len(_FORMS) > 20_000:
-            _FORMS.clear()
-        found = _FORMS[lemma_] = _word_forms(lemma_)
-    return found
+    return READINGS.forms_of(lemma_)
 
 
 def _word_forms(lemma_: str) -> frozenset[str]:
@@ -104,38 +100,94 @@ def _word_forms(lemma_: str) -> frozenset[str]:
     return frozenset(forms)
 
 
-def remembered(words: list[str], lemmas_: list[str]) -> tuple[dict[str, tuple[str, ...]],
-                                                               dict[str, frozenset[str]]]:
-    """What this process has worked out for these words and lemmas, to keep (indexer/words.py)."""
-    return ({w: _CACHE[w] for w in words if w in _CACHE},
-            {lem: _FORMS[lem] for lem in lemmas_ if lem in _FORMS})
+class ReadingsCache:
+    """What this process has worked out about words: each word's index forms (its
+    readings, `lemmas()`) and each lemma's inflected forms (`word_forms()`).
+
+    News text repeats its words, so the analyzer reads a word in the dictionary once per
+    process.  The readings also travel:
+
+    * a writer saves those made since its last save to the index's readings.sqlite
+      before each commit (indexer/readings.py: unsaved(), then mark_saved()), so the
+      file covers every word the index holds;
+    * a bulk worker's readings come back to its parent (learn()), so the next workers,
+      forked from it, start with them;
+    * a search hands over what the readings file or indexer/words.py's file knows of the
+      query's words (recall()), and keeps what it worked out itself (remembered()).
+
+    `target` is where readings were saved (the readings file's device and inode): after
+    a save elsewhere, everything known is unsaved for the next target.
+
+    The analyzer finds the cache through the module's READINGS, the one default
+    instance: Whoosh pickles the analyzer into the index's schema and unpickles it in
+    every process that opens the index (searches, writers, forked bulk workers), so it
+    cannot be handed an object and must hold no state of its own.  Tests swap READINGS
+    for a fresh cache.
+    """
+
+    def __init__(self, limit: int = 500_000, forms_limit: int = 20_000) -> None:
+        self.limit = limit
+        self.forms_limit = forms_limit
+        self.lemmas: dict[str, tuple[str, ...]] = {}  # word -> its index forms
+        self.forms: dict[str, frozenset[str]] = {}  # lemma -> every form of it
+        self._unsaved: dict[str, tuple[str, ...]] = {}  # not yet in a readings file
+        self._saved_to: object = None  # where readings were saved last
+
+    def read(self, word: str) -> tuple[str, ...]:
+        """A lower-case word's index forms (lemmas()), from the cache when known."""
+        found = self.lemmas.get(word)
+        return found if found is not None else self.remember(word)
+
+    def remember(self, word: str) -> tuple[str, ...]:
+        """Read a word in the dictionary and keep its forms, unsaved."""
+        if len(self.lemmas) > self.limit:
+            self.lemmas.clear()
+        forms = self.lemmas[word] = self._unsaved[word] = lemmas(word)
+        return forms
+
+    def forms_of(self, lemma_: str) -> frozenset[str]:
+        found = self.forms.get(lemma_)
+        if found is None:
+            if len(self.forms) > self.forms_limit:
+                self.forms.clear()
+            found = self.forms[lemma_] = _word_forms(lemma_)
+        return found
+
+    def remembered(self, words: list[str], lemmas_: list[str]
+                   ) -> tuple[dict[str, tuple[str, ...]], dict[str, frozenset[str]]]:
+        """What is known of these words and lemmas, to keep (indexer/words.py)."""
+        return ({w: self.lemmas[w] for w in words if w in self.lemmas},
+                {lem: self.forms[lem] for lem in lemmas_ if lem in self.forms})
+
+    def recall(self, lemmas_of: dict[str, tuple[str, ...]],
+               forms_of: dict[str, frozenset[str]]) -> None:
+        """Results kept from an earlier run: no dictionary is loaded for them."""
+        self.lemmas.update(lemmas_of)
+        self._unsaved.update(lemmas_of)
+        self.forms.update(forms_of)
+
+    def unsaved(self, target: object) -> dict[str, tuple[str, ...]]:
+        """The readings a writer must save to `target` before it commits: those made since
+        the last save there, or every one known when that last save went elsewhere.
+        Whatever this process indexes was read through this cache."""
+        if target == self._saved_to:
+            return dict(self._unsaved)
+        return {**self.lemmas, **self._unsaved}
+
+    def mark_saved(self, target: object) -> None:
+        """The readings unsaved(target) gave are in `target` now."""
+        self._unsaved.clear()
+        self._saved_to = target
+
+    def learn(self, readings: dict[str, tuple[str, ...]], target: object) -> None:
+        """Readings a bulk worker made and saved to `target`: the next workers, forked
+        from this process, start with them instead of reading the same words again."""
+        self.lemmas.update(readings)
+        if target != self._saved_to:
+            self._unsaved.update(readings)
 
 
-def recall(lemmas_of: dict[str, tuple[str, ...]], forms_of: dict[str, frozenset[str]]) -> None:
-    """Results kept from an earlier run: no dictionary is loaded for them."""
-    _CACHE.update(lemmas_of)
-    _UNSAVED.update(lemmas_of)
-    _FORMS.update(forms_of)
-
-
-def unsaved(target: object) -> dict[str, tuple[str, ...]]:
-    """The readings a writer must save to `target` (indexer/readings.py) before it commits:
-    those made since the last save there, or every one this process knows when that last
-    save went elsewhere.  Whatever this process indexes was read through _CACHE."""
-    return dict(_UNSAVED) if target == _saved[0] else {**_CACHE, **_UNSAVED}
-
-
-def mark_saved(target: object) -> None:
-    _UNSAVED.clear()
-    _saved[0] = target
-
-
-def learn(readings: dict[str, tuple[str, ...]], target: object) -> None:
-    """Readings a bulk worker made and saved to `target`: the next workers, forked from
-    this process, start with them instead of reading the same words in the dictionary."""
-    _CACHE.update(readings)
-    if target != _saved[0]:
-        _UNSAVED.update(readings)
+READINGS = ReadingsCache()  # the process's cache; see ReadingsCache for why a default
 
 
 class RussianTokenizer(Tokenizer):
@@ -171,13 +223,14 @@ class RussianTokenizer(Tokenizer):
             yield token
             return
         query = mode == "query"
+        read = READINGS.read
         pos = start_pos
         for match in _WORD.finditer(value):
             word = match.group().lower()
             if word in STOP_WORDS:
                 pos += 1
                 continue
-            forms = _CACHE.get(word) or _remember(word)
+            forms = read(word)
             token.boost = 1.0
             token.stopped = False
             if positions:
@@ -195,13 +248,15 @@ class RussianTokenizer(Tokenizer):
 
     def positions(self, value: str) -> dict[str, list[int]]:
         """Every index form's positions in `value`: the words and positions __call__ yields
-        in index mode, without a Token per word (ArrayWriter's indexing path, indexer/bulk.py)."""
+        in index mode, without a Token per word (ArrayWriter's indexing path,
+        indexer/whoosh_index/bulk.py)."""
         table: dict[str, list[int]] = {}
-        get = _CACHE.get
+        cache = READINGS
+        get, remember = cache.lemmas.get, cache.remember
         for pos, raw in enumerate(_WORD.findall(value)):
             word = raw.lower()
             if word not in STOP_WORDS:
-                for form in get(word) or _remember(word):
+                for form in get(word) or remember(word):
                     found = table.get(form)
                     if found is None:
                         table[form] = [pos]
@@ -211,17 +266,6 @@ class RussianTokenizer(Tokenizer):
 
 
 _WORD = re.compile(r"\w+")
-_CACHE: dict[str, tuple[str, ...]] = {}  # word -> its index forms
-_FORMS: dict[str, frozenset[str]] = {}  # lemma -> every form of it
-_UNSAVED: dict[str, tuple[str, ...]] = {}  # _CACHE entries not yet in readings.sqlite
-_saved = [None]  # where this process saved its readings last (indexer/readings.py)
-
-
-def _remember(word: str) -> tuple[str, ...]:
-    if len(_CACHE) > 500_000:
-        _CACHE.clear()
-    forms = _CACHE[word] = _UNSAVED[word] = lemmas(word)
-    return forms
 
 
 def russian_analyzer() -> RussianTokenizer:

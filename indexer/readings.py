@@ -21,7 +21,8 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
-from indexer.analysis import learn, mark_saved, unsaved
+from indexer import analysis
+from indexer.analysis import ReadingsCache
 
 FILE = "readings.sqlite"
 SCHEMA = """
@@ -44,11 +45,13 @@ def begin(folder: Path) -> None:
         db.close()
 
 
-def record(folder: Path) -> dict[str, tuple[str, ...]]:
-    """Save the readings this process made that the folder's file may lack; call before
-    committing a segment.  Returns them (a bulk worker hands them to its parent)."""
+def record(folder: Path, cache: ReadingsCache | None = None) -> dict[str, tuple[str, ...]]:
+    """Save the readings this process made (`cache`, by default the analyzer's) that the
+    folder's file may lack; call before committing a segment.  Returns them (a bulk
+    worker hands them to its parent)."""
+    cache = cache or analysis.READINGS
     target = _target(folder)
-    found = unsaved(target)
+    found = cache.unsaved(target)
     if found:
         try:
             db = _connect(folder)
@@ -61,13 +64,14 @@ def record(folder: Path) -> dict[str, tuple[str, ...]]:
                 db.close()
         except sqlite3.Error as exc:
             raise OSError(f"cannot record word readings in {folder / FILE} ({exc})") from None
-    mark_saved(target)
+    cache.mark_saved(target)
     return found
 
 
-def learned(folder: Path, found: dict[str, tuple[str, ...]]) -> None:
+def learned(folder: Path, found: dict[str, tuple[str, ...]],
+            cache: ReadingsCache | None = None) -> None:
     """Readings another process (a bulk worker) recorded in the folder's file."""
-    learn(found, _target(folder))
+    (cache or analysis.READINGS).learn(found, _target(folder))
 
 
 def _target(folder: Path) -> tuple[int, int]:

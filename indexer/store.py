@@ -14,7 +14,7 @@ from typing import IO
 from indexer import health
 from indexer.archive import Archive, ReadOnly
 from indexer.article import Article
-from indexer.index import Index, IndexBusy, IndexMissing
+from indexer.backend import IndexBackend, IndexBusy, IndexMissing
 from indexer.stories import Stories
 
 SAVE_CHUNK = 500
@@ -42,8 +42,11 @@ class DataDir:
         return self.root / "archive.sqlite"
 
     @property
-    def index(self) -> Index:
-        return Index(self.root / "index")
+    def index(self) -> IndexBackend:
+        """The search index: Whoosh, embedded in the data dir, is the default backend."""
+        from indexer.whoosh_index import WhooshIndex
+
+        return WhooshIndex(self.root / "index")
 
     @property
     def logs(self) -> Path:

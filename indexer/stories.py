@@ -27,13 +27,17 @@ so a repost archived before its original still ends up with the original named f
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
+
+from indexer.locks import die_with_parent
 
 SCHEMA = """
 -- the story of each archived article: `story` is the id of the article that founded it
@@ -68,7 +72,7 @@ CACHE = 4000         # texts kept ready for checking (their shingle sets)
 # numbers (a date, a time, a phone: one mark each), and capitalized words not starting a
 # sentence (group 1 is the sentence end before one): names, places, organizations
 _MARK = re.compile(r"([.!?…]\s+|^)?(?:([A-ZА-ЯЁ][a-zа-яё]+)|(\d+(?:[:.,\-]\d+)*))")
-_SCHEME: list = []  # datasketch's permutations and input mix, loaded on first use
+_SCHEME: list = []  # the MinHash permutations, made on first use
 _BANDS = np.arange(NUM_PERM // ROWS, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
 
 
@@ -149,20 +153,38 @@ def _powers(n: int) -> list[np.ndarray]:
     return _POWERS
 
 
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """datasketch 2.0's affine32 permutations for NUM_PERM and SEED, made as its
+    MinHash._init_permutations makes them: odd multipliers a and offsets b, uint32.
+    Importing datasketch itself (it loads scipy) took a second and 60 MB of every
+    importing process, so its scheme is reproduced here, and tests/test_stories.py
+    checks the signatures against datasketch's MinHash."""
+    if not _SCHEME:
+        gen = np.random.RandomState(SEED)
+        a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+        b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+        _SCHEME.extend([a, b])
+    return _SCHEME[0], _SCHEME[1]
+
+
+def _fmix32(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer: datasketch's input mix before the permutations."""
+    with np.errstate(over="ignore"):
+        values = values ^ (values >> np.uint32(16))
+        values = values * np.uint32(0x85EBCA6B)
+        values = values ^ (values >> np.uint32(13))
+        values = values * np.uint32(0xC2B2AE35)
+        return values ^ (values >> np.uint32(16))
+
+
 def signature(text: Text) -> np.ndarray:
     """The text's MinHash: datasketch's affine32 scheme (its permutations, its input mix),
     applied to the whole shingle array at once; MinHash.update_batch calls a hash function
     per shingle, a third of the clustering time.  tests/test_stories.py checks that both
     give the same values."""
-    if not _SCHEME:  # importing datasketch takes a second: only commands that cluster pay it
-        from datasketch import MinHash
-        from datasketch.minhash import _fmix  # the scheme's input mix; pinned in pyproject
-
-        _SCHEME.extend([MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32").permutations,
-                        _fmix])
-    (a, b), fmix = _SCHEME
+    a, b = _permutations()
     with np.errstate(over="ignore"):
-        mixed = fmix(text.shingles.astype(np.uint32), 32).reshape(-1, 1)
+        mixed = _fmix32(text.shingles.astype(np.uint32)).reshape(-1, 1)
         return (mixed * a + b).min(axis=0)
 
 
@@ -212,27 +234,36 @@ class Stories:
 
     # --- assigning --------------------------------------------------------------------------
 
-    def assign(self, articles: Iterable[object]) -> dict[str, str]:
+    def assign(self, articles: Iterable[object],
+               signed: Sequence[Signed | None] | None = None) -> dict[str, str]:
         """The story of each article (Article-like: id, lead, body, published); an article
         not yet in a story joins one or founds one.  Call inside the archive's write
-        transaction: the articles of one batch can reprint each other."""
+        transaction: the articles of one batch can reprint each other.  `signed`, one per
+        article in the same order: what sign() gave for its text (a Signer's workers
+        computed them), so only the lookup and the checks are done here."""
         found: dict[str, str] = {}
+        batch = list(articles)
         # originals before their reposts where one batch holds both (an import's order
         # is anyone's): undated last, then by id, as rebuild() orders the whole archive
-        pending = sorted(articles, key=_publication_order)
-        known = self.story_of([a.id for a in pending])  # type: ignore[attr-defined]
-        for article in pending:
+        pending = sorted(zip(batch, signed if signed is not None else [None] * len(batch),
+                             strict=True), key=lambda pair: _publication_order(pair[0]))
+        known = self.story_of([a.id for a, _ in pending])  # type: ignore[attr-defined]
+        for article, done in pending:
             aid = article.id  # type: ignore[attr-defined]
             if aid in known:
                 found[aid] = known[aid]
                 continue
-            text = prepare(text_of(article.lead, article.body))  # type: ignore[attr-defined]
-            story = self._join(aid, text, epoch(article.published))  # type: ignore[attr-defined]
+            raw = text_of(article.lead, article.body)  # type: ignore[attr-defined]
+            text, keys = (prepare(raw), None) if done is None else (Text(done[0], raw), done[1])
+            story = self._join(aid, text, epoch(article.published),  # type: ignore[attr-defined]
+                               keys)
             found[aid] = known[aid] = story
         return found
 
-    def _join(self, article_id: str, text: Text, published: int | None) -> str:
-        keys = band_keys(text)
+    def _join(self, article_id: str, text: Text, published: int | None,
+              keys: list[int] | None = None) -> str:
+        if keys is None:
+            keys = band_keys(text)
         candidates, full = self._candidates(keys)
         best: tuple[tuple[int, int], str] | None = None
         near_copy = False
@@ -391,6 +422,83 @@ class Stories:
             entry = by_source.setdefault(source, {"first": 0, "reprints": 0})
             entry["first" if first else "reprints"] += n
         return {"stories": stories, "by_source_stories": by_source}
+
+
+Signed = tuple[np.ndarray, list[int]]  # a text's shingle hashes and its band keys
+
+
+def sign(text: str) -> Signed:
+    """What assign() needs of a text before looking up its candidates: the costly part
+    of clustering (shingling and MinHash: 60% of its time), and the same for every
+    archive, so it can be computed anywhere."""
+    prepared = prepare(text)
+    return prepared.shingles, band_keys(prepared)
+
+
+def _sign_all(texts: list[str]) -> list[Signed]:
+    return [sign(text) for text in texts]
+
+
+class Signer:
+    """sign() for a batch of articles in `procs` worker processes, while the caller goes
+    on (archiving the batch, assigning the one before): an import's clustering then
+    costs its parent the candidate lookups and checks only.  The story assignment
+    itself stays in the caller, in its transaction and in publication order, so the
+    stories are the same as without workers.  Make it before opening the archive: the
+    workers are forked then, holding no database connection.  With procs=1 (one CPU)
+    signing is done at once in the caller."""
+
+    JOB = 250  # texts per message to a worker
+
+    def __init__(self, procs: int | None = None) -> None:
+        self.procs = procs if procs is not None else max(1, min(2, os.cpu_count() or 1))
+        self.pool: Any = None
+        if self.procs > 1:
+            import multiprocessing  # here: a command that does not import is spared it
+
+            context = multiprocessing.get_context("fork")
+            self.pool = context.Pool(self.procs, initializer=die_with_parent,
+                                     initargs=(os.getpid(),))
+
+    def submit(self, articles: Sequence[object]) -> Signing:
+        """Start signing these articles' texts; the answer's get() gives one Signed per
+        article, in order."""
+        texts = [text_of(a.lead, a.body) for a in articles]  # type: ignore[attr-defined]
+        if self.pool is None:
+            return Signing(done=_sign_all(texts))
+        return Signing(jobs=[self.pool.apply_async(_sign_all, (texts[i:i + self.JOB],))
+                             for i in range(0, len(texts), self.JOB)])
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            self.pool.join()
+            self.pool = None
+
+    def __enter__(self) -> Signer:
+        return self
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        if kind is not None and self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+        self.close()
+
+
+class Signing:
+    """A batch being signed: get() waits for it."""
+
+    def __init__(self, jobs: list[Any] | None = None, done: list[Signed] | None = None
+                 ) -> None:
+        self.jobs = jobs or []
+        self.done = done
+
+    def get(self) -> list[Signed]:
+        if self.done is None:
+            self.done = [signed for job in self.jobs for signed in job.get()]
+            self.jobs = []
+        return self.done
 
 
 def _publication_order(article: object) -> tuple[bool, int, str]:

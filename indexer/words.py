@@ -18,7 +18,7 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
-from indexer.analysis import recall, remembered
+from indexer import analysis
 
 ANALYSIS_VERSION = "1"  # bump when indexer/analysis.py reads words differently
 SCHEMA = """
@@ -54,7 +54,7 @@ class WordCache:
         """Hand the analyzer what is known of the query's words: `archived`, read from the
         index's readings (indexer/readings.py), then the rest from this file."""
         if archived:
-            recall(archived, {})
+            analysis.READINGS.recall(archived, {})
             self.known_words |= set(archived)
         words = query_words(text) - self.known_words
         db = self._open()
@@ -70,7 +70,7 @@ class WordCache:
                 wanted)} if wanted else {}
         except sqlite3.Error:
             return
-        recall(lemmas_of, forms_of)
+        analysis.READINGS.recall(lemmas_of, forms_of)
         self.known_words |= set(lemmas_of)
         self.known_lemmas |= set(forms_of)
 
@@ -80,7 +80,7 @@ class WordCache:
         new_lemmas = sorted(set(lemmas) - self.known_lemmas)
         if not words and not new_lemmas:
             return
-        lemmas_of, forms_of = remembered(words, new_lemmas)
+        lemmas_of, forms_of = analysis.READINGS.remembered(words, new_lemmas)
         db = self._open()
         if db is None:
             return

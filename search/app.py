@@ -28,7 +28,7 @@ from indexer.store import DataDir
 
 if TYPE_CHECKING:
     from crawler.config import Config
-    from indexer.index import Hit
+    from indexer.backend import Hit
     from search.engine import Results, Searcher
 
 DEFAULT_TIMEZONE = "Europe/Volgograd"  # crawler/config.py's default, for an App without one
@@ -327,7 +327,7 @@ class App:
             self._source_known(source)
         if not isinstance(backfill, date) and backfill not in ("none", "all"):
             raise Invalid(f"--backfill takes none, all or a date, not {backfill!r}")
-        watch.check_query(query)
+        watch.check_query(self.data_dir, query)
         now = datetime.now(UTC).replace(microsecond=0).isoformat()
         send_from = {"none": now, "all": "0000"}.get(backfill) if isinstance(backfill, str) \
             else watch.day_start(backfill, self.zone)
@@ -451,7 +451,7 @@ class App:
     def check(self, force: bool = False) -> CheckReport:
         """The archive is the truth: the index gets what it lacks and loses what it should
         not have — unless the archive looks damaged or emptied, when nothing is dropped."""
-        from indexer.index import IndexMissing
+        from indexer.backend import IndexMissing
 
         index = self.data_dir.index
         with self.data_dir.open_archive() as archive:

@@ -11,8 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from indexer.analysis import lemma, spelling_candidates, word_forms
-from indexer.index import Hit, make_schema
-from indexer.readings import Readings
+from indexer.backend import Hit
 from indexer.store import DataDir
 from indexer.stories import Stories
 from indexer.words import WordCache, query_words
@@ -34,7 +33,7 @@ class Searcher:
     def __init__(self, data_dir: DataDir) -> None:
         self.archive = data_dir.open_archive(readonly=True)  # none at all: say so, not "no index"
         self.index = data_dir.index
-        self.schema = make_schema()
+        self.schema = self.index.query_schema()
         self.words = WordCache(data_dir.root / "words.sqlite")
 
     def close(self) -> None:
@@ -47,7 +46,7 @@ class Searcher:
                offset: int = 0, ids: list[str] | None = None, group: bool = True,
                facets: bool = False) -> Results:
         """`group`: one hit per story (reprints folded into their best-ranked article)."""
-        archived = Readings(self.index.path)
+        archived = self.index.readings()
         try:
             self.words.prime(text, archived.lemmas(query_words(text)))
             query = build(text, self.schema)

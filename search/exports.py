@@ -1,7 +1,7 @@
 """Search hits as spreadsheets: CSV for Russian Excel and XLSX with real dates and links.
 
 One module for every front end (the web page's /export.csv and /export.xlsx; the CLI can
-reuse it).  Both take an iterable of hits — `indexer.index.Hit`s or the dicts
+reuse it).  Both take an iterable of hits — `indexer.backend.Hit`s or the dicts
 `output.hit_json` makes — and the outlet names of the sources file (slug -> name).
 
 CSV: UTF-8 with a byte-order mark, so Excel opens Cyrillic as Cyrillic, and `;` between
@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from indexer.index import Hit
+from indexer.backend import Hit
 from indexer.text import squash
 from search import output
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from indexer.article import Article
 from indexer.store import DataDir
-from indexer.stories import Stories, in_publication_order
+from indexer.stories import Signer, Signing, Stories, in_publication_order
 from search.validate import check_record
 
 BATCH = 5000  # articles per index commit: a batch's postings are held in memory
@@ -52,17 +52,23 @@ def import_jsonl(path: Path, data_dir: DataDir) -> Counter[str]:
         pass
     states: Counter[str] = Counter()
     changed: dict[str, bool] = {}  # id: is new
-    with data_dir.open_archive(create=True) as archive:
+    # the signer's workers shingle and MinHash each batch while this process archives it
+    # (benchmarks/reprints.py --import); one batch at a time, so no more is held
+    with Signer() as signer, data_dir.open_archive(create=True) as archive:
         data_dir.catch_up(archive)
         with archive.transaction():
             stories = Stories(archive.db)
-            batch: list[Article] = []
-            for article in _articles(path):
-                batch.append(article)
-                if len(batch) >= BATCH:
-                    _save(archive, stories, batch, states, changed)
-                    batch = []
-            _save(archive, stories, batch, states, changed)
+            for batch in _batches(_articles(path)):
+                ordered = [a for a, _, _ in in_publication_order([(a, None, []) for a in batch])]
+                del batch
+                signing = signer.submit(ordered)
+                _assign(stories, ordered, signing, _save(archive, ordered, states, changed))
+                del ordered, signing
+        signer.close()  # its workers are not needed for indexing
+        # nor the texts kept for checking reprints, which the indexing workers, forked
+        # from this process, would otherwise carry too
+        del stories
+        _trim()
         ids = list(changed)
         for start in range(0, len(ids), BATCH):
             chunk = ids[start:start + BATCH]
@@ -72,17 +78,45 @@ def import_jsonl(path: Path, data_dir: DataDir) -> Counter[str]:
     return states
 
 
-def _save(archive: Any, stories: Stories, batch: list[Article], states: Counter[str],
-          changed: dict[str, bool]) -> None:
-    """One batch into the open import transaction, earliest published first, each article
-    joining its story (an export lists articles by id: an original archived before its
-    reposts gathers them all)."""
-    ordered = [a for a, _, _ in in_publication_order([(a, None, []) for a in batch])]
+def _trim() -> None:
+    """Hand the memory freed after archiving back to the system (glibc keeps it), so the
+    indexing workers forked next do not start with it mapped."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _batches(articles: Iterator[Article]) -> Iterator[list[Article]]:
+    batch: list[Article] = []
+    for article in articles:
+        batch.append(article)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _save(archive: Any, ordered: list[Article], states: Counter[str],
+          changed: dict[str, bool]) -> list[int]:
+    """One batch, earliest published first, into the open import transaction; returns
+    where the articles that changed are in it.  Each of those then joins its story in
+    _assign (an export lists articles by id: an original archived before its reposts
+    gathers them all)."""
     saved = []
-    for article in ordered:
+    for i, article in enumerate(ordered):
         state = archive.save(article)
         states[state] += 1
         if state != "unchanged":
             changed[article.id] = state == "new"
-            saved.append(article)
-    stories.assign(saved)
+            saved.append(i)
+    return saved
+
+
+def _assign(stories: Stories, ordered: list[Article], signing: Signing,
+            saved: list[int]) -> None:
+    signed = signing.get()
+    stories.assign([ordered[i] for i in saved], [signed[i] for i in saved])

@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
-from indexer.index import Hit
+from indexer.backend import Hit
 from indexer.text import squash, terminal_safe
 from search.snippets import HIT_END, HIT_START
 

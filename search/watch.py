@@ -22,10 +22,8 @@ if TYPE_CHECKING:
     from search.app import App
 
 
-def check_query(query: str) -> None:
-    from indexer.index import make_schema
-
-    build(query, make_schema())
+def check_query(data_dir: DataDir, query: str) -> None:
+    build(query, data_dir.index.query_schema())
 
 
 def record_hits(data_dir: DataDir, app: App, run_id: str, new_ids: list[str]) -> int:

@@ -241,8 +241,7 @@ def test_searching_archived_words_loads_no_dictionary(crawled, tmp_path, monkeyp
             searcher.close()
 
     def forget_and_block_the_dictionary() -> None:
-        monkeypatch.setattr(analysis, "_CACHE", {})
-        monkeypatch.setattr(analysis, "_FORMS", {})
+        monkeypatch.setattr(analysis, "READINGS", analysis.ReadingsCache())
         analysis.lemmas.cache_clear()
         monkeypatch.setattr(analysis, "morph", no_dictionary)
 

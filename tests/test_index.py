@@ -1,7 +1,7 @@
-"""The index layers under Whoosh: the vectorized evaluator (indexer/evaluate.py) must
+"""The index layers under Whoosh: the vectorized evaluator (indexer/whoosh_index/evaluate.py) must
 answer exactly as Whoosh's own searcher does (same articles, same BM25F scores, same
 order) on an index with several segments, deleted (replaced) articles and posting lists
-longer than one block; bulk loads in worker processes (indexer/bulk.py) must build the
+longer than one block; bulk loads in worker processes (indexer/whoosh_index/bulk.py) must build the
 same index as one process and lose nothing when a worker fails; the readings file
 (indexer/readings.py) must cover every word the index holds."""
 
@@ -21,13 +21,15 @@ from whoosh import index as whoosh_index
 from whoosh.fields import Schema
 from whoosh.formats import Positions
 
-from indexer import bulk
 from indexer.analysis import lemmas, russian_analyzer, word_forms
 from indexer.article import Article, article_id
-from indexer.evaluate import Evaluator
-from indexer.index import Index, IndexMissing, make_schema
+from indexer.backend import IndexMissing
 from indexer.readings import Readings
 from indexer.store import DataDir
+from indexer.whoosh_index import WhooshIndex as Index
+from indexer.whoosh_index import bulk, private
+from indexer.whoosh_index.evaluate import Evaluator
+from indexer.whoosh_index.index import make_schema
 from search.query import build
 
 ZONE = ZoneInfo("Europe/Volgograd")
@@ -336,3 +338,24 @@ def test_a_readings_file_that_cannot_be_written_fails_the_commit_not_the_archive
         monkeypatch.undo()
         assert data_dir.catch_up(archive) == 2
     assert data_dir.index.search(build("синхрофазотрон", make_schema())).total == 2
+
+
+def test_every_private_whoosh_name_listed_is_there():
+    """indexer/whoosh_index/private.py lists the private Whoosh names the backend uses;
+    a Whoosh release without one of them fails here, before anything else does."""
+    assert private.missing() == []
+
+
+def test_the_whoosh_index_is_an_index_backend(tmp_path):
+    from indexer.backend import IndexBackend
+
+    index = DataDir(tmp_path).index
+    assert isinstance(index, IndexBackend)
+    assert index.count() == 0  # no index yet
+    index.add([Article(id="a1", url="https://x.example/1", title="Школа", body="Школа.")])
+    index.update([Article(id="a1", url="https://x.example/1", title="Колледж",
+                          body="Колледж.")])
+    index.commit()
+    assert index.count() == 1 and index.ids() == {"a1"}
+    assert index.search(build("колледж", index.query_schema())).total == 1
+    index.close()

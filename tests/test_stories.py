@@ -245,3 +245,26 @@ def test_template_notices_about_different_events_stay_apart():
     reposted = "Как сообщили в пресс-службе комитета, " + a[0].lower() + a[1:]
     assert not stories.reprints(stories.prepare(a), stories.prepare(b))
     assert stories.reprints(stories.prepare(a), stories.prepare(reposted))
+
+
+def test_stories_signed_in_worker_processes_are_the_same(tmp_path):
+    """`newsmon import` shingles and MinHashes in a Signer's workers; the stories it then
+    assigns are those of signing in the importing process."""
+    from indexer.archive import Archive
+    from indexer.article import Article
+
+    batch = [Article.from_json(r) for r in family() + negatives()]
+    found = []
+    for procs in (None, 2):
+        with stories.Signer(procs or 1) as signer, \
+                Archive(tmp_path / f"{procs}.sqlite") as archive, archive.transaction():
+            for article in batch:
+                archive.save(article)
+            signed = signer.submit(batch).get() if procs else None
+            found.append(stories.Stories(archive.db).assign(batch, signed))
+            if signed:
+                for article, (shingles, keys) in zip(batch, signed, strict=True):
+                    text = stories.prepare(stories.text_of(article.lead, article.body))
+                    assert np.array_equal(shingles, text.shingles)
+                    assert keys == stories.band_keys(text)
+    assert found[0] == found[1] and len(set(found[0].values())) == 3

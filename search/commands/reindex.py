@@ -19,5 +19,5 @@ def run(args: Any) -> int:
         assigned, total = app.reindex()
     if assigned:
         print(f"grouped {assigned} articles into stories")
-    print(f"reindexed {total} articles into {app.data_dir.index.path}")
+    print(f"reindexed {total} articles into {app.data_dir.index.location}")
     return 0

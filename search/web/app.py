@@ -533,7 +533,7 @@ def _failure(exc: Exception, core: App) -> Failure:
     """The application layer's errors as pages; none names a path."""
     from crawler.config import ConfigError
     from indexer.archive import ReadOnly
-    from indexer.index import IndexBusy, IndexMissing
+    from indexer.backend import IndexBusy, IndexMissing
     from indexer.store import DataDirError
     from search.dates import DateError
     from search.query import QueryError

@@ -11,7 +11,7 @@ import time
 from conftest import FIXTURES, NEWSMON, ROOT, run_newsmon, write_sources
 
 from crawler.serve import SiteServer
-from indexer.index import Index
+from indexer.whoosh_index import WhooshIndex as Index
 
 
 def archived(data_dir) -> int:

@@ -10,7 +10,7 @@ import pytest
 from conftest import run_newsmon
 from synthetic import imported_archive
 
-from indexer.index import Index
+from indexer.whoosh_index import WhooshIndex as Index
 
 COUNT = 300
 

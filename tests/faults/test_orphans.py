@@ -15,7 +15,7 @@ import pytest
 from conftest import NEWSMON, ROOT, run_newsmon
 from synthetic import records, write_jsonl
 
-from indexer.index import Index
+from indexer.whoosh_index import WhooshIndex as Index
 
 COUNT = 800
 

@@ -14,8 +14,9 @@ tests/test_index.py checks against Whoosh's searcher on the same index.
 Query types not handled here (ranges, fuzzy terms, a lone NOT) fall back to
 Whoosh's matcher for that part of the query only.
 
-The block reading uses attributes of whoosh3's W3LeafMatcher (through
-indexer/codec.py's subclass); the package is pinned to one minor version in
+The block reading uses attributes of whoosh3's W3LeafMatcher (through codec.py's
+subclass), and the columns and BM25F settings are read through private.py, which
+lists every private Whoosh name used; the package is pinned to one minor version in
 pyproject.toml, and the comparison test fails if a release changes them.
 """
 
@@ -31,7 +32,14 @@ from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
-from indexer.codec import ArrayLeafMatcher
+from indexer.whoosh_index.codec import ArrayLeafMatcher
+from indexer.whoosh_index.private import (
+    column_default,
+    column_file,
+    column_typecode,
+    field_b,
+    length_column,
+)
 
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 _EMPTY = np.empty(0, dtype=np.int64)
@@ -241,7 +249,7 @@ class Evaluator:
             return np.full(len(ids), searcher.term_info(fieldname, text).max_weight())
         idf = searcher.idf(fieldname, text)
         average = searcher.avg_field_length(fieldname) or 1
-        b = self.bm25._field_B.get(fieldname, self.bm25.B)
+        b = field_b(self.bm25, fieldname)
         k1 = self.bm25.K1
         lengths = self._field_lengths(fieldname)[ids]
         return idf * (weights * (k1 + 1)) / (weights + k1 * ((1 - b) + b * lengths / average))
@@ -250,7 +258,8 @@ class Evaluator:
         if fieldname not in self._lengths:
             parts = []
             for reader, _ in self.leaves:
-                length_bytes = self._segment_column(reader, f"_{fieldname}_len", typecode="B")
+                length_bytes = self._segment_column(reader, length_column(fieldname),
+                                                    typecode="B")
                 parts.append(_LENGTH_OF_BYTE[length_bytes])
             self._lengths[fieldname] = np.concatenate(parts) if parts else np.empty(0)
         return self._lengths[fieldname]
@@ -264,14 +273,14 @@ class Evaluator:
         count = reader.doc_count_all()
         if typecode is None:
             column = self.schema[name].column_type
-            typecode, default = column._typecode, column._default
+            typecode, default = column_typecode(column), column_default(column)
         else:
             default = 0
         dtype = np.dtype(typecode).newbyteorder(">")
         values = np.full(count, default, dtype=dtype.newbyteorder("="))
-        perdoc = reader._perdoc  # the codec's reader: the length columns are not schema fields
-        if perdoc.has_column(name):
-            colfile, start, length = perdoc._get_column_file(name)
+        found = column_file(reader, name)
+        if found is not None:
+            colfile, start, length = found
             stored = np.frombuffer(colfile.get(start, length), dtype=dtype)[:count]
             values[:len(stored)] = stored
             colfile.close()

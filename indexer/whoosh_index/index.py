@@ -1,8 +1,9 @@
-"""The Whoosh index behind a small interface: add, rebuild, search, count.
+"""The Whoosh index: newsmon's embedded IndexBackend (indexer/backend.py).
 
-Only this module (and the query builder in search/query.py) imports Whoosh, so
-the distribution, or a server engine later, changes in one place.  The index
-is derived data: `newsmon reindex` rebuilds it from the archive at any time.
+Only this package (and the query builder in search/query.py) imports Whoosh, so
+the distribution changes in one place, and a server backend implements the same
+protocol.  The index is derived data: `newsmon reindex` rebuilds it from the
+archive at any time.
 
 Segments are written with compound=False: a compound segment is copied into
 memory on open, which made a cold CLI search 0.4–1.3 s and 830 MB in
@@ -17,7 +18,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, date
 from pathlib import Path
 from typing import Any
@@ -33,10 +34,13 @@ from whoosh.writing import LockError
 from indexer import readings
 from indexer.analysis import russian_analyzer
 from indexer.article import Article
-from indexer.bulk import ArrayWriter, BulkWriter, compact
-from indexer.codec import ArrayPositions
-from indexer.evaluate import Evaluator
+from indexer.backend import Hit, IndexBusy, IndexMissing, SearchPage, Write
+from indexer.readings import Readings
 from indexer.stories import story_number
+from indexer.whoosh_index.bulk import ArrayWriter, BulkWriter, compact
+from indexer.whoosh_index.codec import ArrayPositions
+from indexer.whoosh_index.evaluate import Evaluator
+from indexer.whoosh_index.private import DEFAULT_INDEX_NAME, column_default, segments
 
 WRITE_TIMEOUT = 120.0
 # what every segment holding documents has (Whoosh keeps no list of a segment's files)
@@ -63,14 +67,6 @@ class MappedStorage(FileStorage):
             except ValueError:  # an empty file cannot be mapped
                 return super().open_file(name, **kwargs)
         return MappedFile(mapped, name=name, **kwargs)
-
-
-class IndexBusy(RuntimeError):
-    """Another process held the index's write lock for longer than WRITE_TIMEOUT."""
-
-
-class IndexMissing(RuntimeError):
-    """The index directory is absent or unreadable; `newsmon reindex` rebuilds it."""
 
 
 def make_schema() -> Schema:
@@ -103,36 +99,16 @@ def make_schema() -> Schema:
 
 def _current(schema: Schema) -> bool:
     """Whether an index was built by this newsmon: the day column (date filters), the
-    array positions (indexer/codec.py) and the story column came later."""
+    array positions (codec.py) and the story column came later."""
     return ("day" in schema and "story" in schema
             and type(schema["body"].format) is ArrayPositions)
 
 
-@dataclass(frozen=True)
-class Hit:
-    id: str
-    url: str
-    title: str
-    source: str
-    published: str | None
-    score: float | None  # None when sorted by date: Whoosh then ranks by the date alone
-    snippet: str = ""  # with HIT_START/HIT_END around matched words, filled by the caller
-    story: str | None = None
-    story_size: int = 1  # articles in the story; filled by the caller
-    reprints: tuple[str, ...] = ()  # sources of the story's other articles; by the caller
+class WhooshIndex:
+    """The index in one directory (IndexBackend; see indexer/backend.py for what each
+    method promises).  The open searcher and its evaluator, which hold the segments'
+    columns, are kept on the object while the index is unchanged."""
 
-
-@dataclass(frozen=True)
-class SearchPage:
-    total: int  # stories when grouped, else articles
-    hits: list[Hit] = field(default_factory=list)
-    articles: int = 0  # matching articles, grouped or not
-    # with facets=True: matches (stories when grouped) per day (YYYYMMDD) and per source
-    days: dict[int, int] = field(default_factory=dict)
-    sources: dict[str, int] = field(default_factory=dict)
-
-
-class Index:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._searcher: Any = None
@@ -156,6 +132,10 @@ class Index:
             except FileNotFoundError:
                 # a commit in another process is replacing the table of contents
                 time.sleep(0.05 * (attempt + 1))
+            except (ModuleNotFoundError, AttributeError):
+                # its pickled schema names classes by a path an older newsmon had
+                raise IndexMissing(f"search index at {self.path} was built by an older "
+                                   "newsmon; run `newsmon reindex`") from None
             except Exception as exc:
                 raise IndexMissing(f"search index at {self.path} is damaged ({exc}); "
                                    "run `newsmon reindex`") from None
@@ -187,6 +167,10 @@ class Index:
             raise IndexBusy(f"search index at {self.path} stayed locked for "
                                f"{WRITE_TIMEOUT:.0f} s by another newsmon process") from None
 
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
     # --- writing ----------------------------------------------------------------------------
 
     def add(self, articles: Iterable[Article], stories: dict[str, str] | None = None) -> int:
@@ -198,9 +182,16 @@ class Index:
                     write(article, False, (stories or {}).get(article.id))
         return len(batch)
 
+    def update(self, articles: Iterable[Article], stories: dict[str, str] | None = None
+               ) -> int:
+        """Replace articles by id in one commit (Whoosh's update adds one not indexed)."""
+        return self.add(articles, stories)
+
+    def commit(self) -> None:
+        """Every write here commits itself: nothing is buffered between calls."""
+
     @contextmanager
-    def writing(self, bulk: bool = False
-                ) -> Iterator[Callable[[Article, bool, str | None], None]]:
+    def writing(self, bulk: bool = False) -> Iterator[Write]:
         """One commit for many articles: yields write(article, is_new, story); a new article skips
         the delete lookup.  With bulk=True the writing happens in BULK_PROCS processes while
         the caller goes on (e.g. archiving the next articles)."""
@@ -247,7 +238,7 @@ class Index:
         if self.path.is_dir():
             # writers wait while the new index is built, so nothing lands in the old one only;
             # the lock file is taken directly, so a damaged index can still be rebuilt
-            lock = FileStorage(str(self.path)).lock(f"{whoosh_index._DEF_INDEX_NAME}_WRITELOCK")
+            lock = FileStorage(str(self.path)).lock(f"{DEFAULT_INDEX_NAME}_WRITELOCK")
             if not lock.acquire(blocking=True):
                 raise IndexBusy(f"search index at {self.path} is locked by another process")
         try:
@@ -304,7 +295,7 @@ class Index:
                 ix = self._open()
                 # Whoosh reads a missing column file as no values at all: checked here
                 present = set(os.listdir(self.path))
-                for segment in ix._segments():
+                for segment in segments(ix):
                     for ext in SEGMENT_FILES if segment.doc_count_all() else ():
                         if segment.make_filename(ext) not in present:
                             raise FileNotFoundError(2, "missing", segment.make_filename(ext))
@@ -334,6 +325,19 @@ class Index:
         with self._open_searcher() as searcher:
             return {fields["id"] for fields in searcher.all_stored_fields()}
 
+    def count(self) -> int:
+        if not self._exists():
+            return 0
+        with self._open_searcher() as searcher:
+            return searcher.doc_count()
+
+    def query_schema(self) -> Schema:
+        return make_schema()
+
+    def readings(self) -> Readings:
+        """The index folder's readings.sqlite (indexer/readings.py)."""
+        return Readings(self.path)
+
     def search(self, query: Query, *, day_from: date | None = None, day_to: date | None = None,
                sources: list[str] | None = None, sort: str = "relevance", limit: int = 10,
                offset: int = 0, ids: list[str] | None = None, group: bool = False,
@@ -341,7 +345,7 @@ class Index:
         """One page of hits; `ids` restricts the search to those articles (watch lists);
         `group`: one hit per story, its best-ranked matching article, and a total of stories.
 
-        Every match is scored and counted (indexer/evaluate.py), so the total is exact and
+        Every match is scored and counted (evaluate.py), so the total is exact and
         the filters are checked on the matches: the cost follows the hits, not the number
         of articles in a date range or a source."""
         if ids is not None and not ids:
@@ -362,7 +366,7 @@ class Index:
         articles = len(docs)
         if sort == "date":
             published = evaluator.column("published")[docs]
-            undated = searcher.schema["published"].column_type._default  # the largest value
+            undated = column_default(searcher.schema["published"].column_type)  # the largest
             # newest first, undated last, ties in index order
             keys = np.where(published != undated, undated - 1 - published, undated)
         else:

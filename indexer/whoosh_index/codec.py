@@ -6,7 +6,7 @@ Reading a block back cost 160 µs: 1.7 µs per posting before any scoring,
 which alone put a common word past the 20 ms query goal at 100,000 articles.
 Here a block is a few flat arrays, each in the narrowest type that holds it:
 id deltas, weights, and the positions of all postings with a count per
-posting.  NumPy (indexer/evaluate.py) reads them without creating an object
+posting.  NumPy (evaluate.py) reads them without creating an object
 per posting, and writing them skips a pickle per posting.  Blocks hold 512
 postings, not 128 (a quarter of the per-block reads, and NumPy reads whole
 lists, so finer skipping buys nothing), and are not zlib-compressed:
@@ -16,8 +16,11 @@ articles in benchmarks/search.py).  A word of a single document is kept in its
 term entry rather than in a block of its own.
 
 Everything else (terms, block headers, columns, stored fields) is whoosh3's
-W3 codec unchanged.  The codec and the format are pickled into the index, so
-they must stay importable under these names.
+W3 codec unchanged.  The classes here subclass whoosh3's and work with their
+private state; private.py lists those names and why each is needed.  The codec and
+the format are pickled into the index, so they must stay importable under these
+names (indexer.whoosh_index.codec; an index pickled under the old indexer.codec path
+is reported as built by an older newsmon, and `newsmon reindex` rebuilds it).
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ class ArrayPositions(Positions):
 
     def word_values(self, value: Any, analyzer: Any, **kwargs: Any
                     ) -> Iterable[tuple[str, int, float, bytes]]:
-        """Whoosh's path; newsmon's writer (indexer/bulk.py) reads its text fields itself."""
+        """Whoosh's path; newsmon's writer (bulk.py) reads its text fields itself."""
         boost = self.field_boost
         positions: defaultdict[str, list[int]] = defaultdict(list)
         kwargs["positions"] = True

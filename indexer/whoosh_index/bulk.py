@@ -24,12 +24,24 @@ from typing import Any
 import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.reading import SegmentReader
-from whoosh.writing import NO_MERGE, SegmentWriter
+from whoosh.writing import SegmentWriter
 
 from indexer import readings
 from indexer.analysis import morph
-from indexer.codec import ArrayCodec, ArrayPositions
 from indexer.locks import die_with_parent, parent_alive
+from indexer.whoosh_index.codec import ArrayCodec, ArrayPositions
+from indexer.whoosh_index.private import (
+    STORED_PREFIX,
+    WITHOUT_LOCK,
+    close_segment,
+    commit_toc,
+    finalize_segment,
+    holds_documents,
+    kept_segments,
+    postings_writer,
+    term_entries,
+    term_postings,
+)
 
 JOB_SIZE = 100  # documents per message to a worker
 
@@ -122,7 +134,7 @@ class ArrayWriter(SegmentWriter):
                             self.pool.add((name, btext, docnum, weight * boost, vbytes))
                     if not field.scorable:
                         length = 0
-                custom = fields.get(f"_stored_{name}", value)
+                custom = fields.get(f"{STORED_PREFIX}{name}", value)
                 perdoc.add_field(name, field, custom if field.stored else None, length)
                 if field.column_type and custom is not None:
                     perdoc.add_column_value(name, field.column_type,
@@ -144,7 +156,7 @@ class ArrayWriter(SegmentWriter):
             lengths.close()
 
     def commit(self, *args: Any, **kwargs: Any) -> None:
-        if self._added:
+        if holds_documents(self):
             try:
                 readings.record(Path(self.storage.folder))
             except BaseException:
@@ -216,19 +228,18 @@ class BulkWriter:
         for worker in self.workers:
             worker.join()
         writer = self.writer
-        final = writer._merge_segments(NO_MERGE, None, None)
+        final = kept_segments(writer)
         final += [segment for segment in segments if segment is not None]
-        if writer._added:
+        if holds_documents(writer):
             try:
                 readings.record(self.folder)
             except BaseException:
                 self.cancel()
                 raise
-            final.append(writer._finalize_segment())
+            final.append(finalize_segment(writer))
         else:
-            writer._close_segment()
-        writer._commit_toc(final)
-        writer._finish()
+            close_segment(writer)
+        commit_toc(writer, final)
 
     def cancel(self) -> None:
         # jobs no worker will read: do not wait at exit for them to reach the pipe
@@ -244,15 +255,15 @@ class BulkWriter:
 def _work(folder: str, indexname: str, jobs: Any, results: Any, parent: int) -> None:
     die_with_parent(parent)
     ix = whoosh_index.open_dir(folder, indexname=indexname)
-    writer = ArrayWriter(ix, _lk=False)
+    writer = ArrayWriter(ix, **WITHOUT_LOCK)
     while batch := _next_job(jobs, parent):
         for fields in batch:
             writer.add_document(**fields)
-    if writer._added:
+    if holds_documents(writer):
         found = readings.record(Path(folder))  # before the segment can be committed
-        results.put((writer._finalize_segment(), found))
+        results.put((finalize_segment(writer), found))
     else:
-        writer._close_segment()
+        close_segment(writer)
         results.put((None, {}))
 
 
@@ -282,8 +293,7 @@ def compact(ix: Any, timeout: float, delay: float) -> int:
     except BaseException:
         writer.cancel()
         raise
-    writer._commit_toc([writer.get_segment()])
-    writer._finish()
+    commit_toc(writer, [writer.get_segment()])
     return len(segments)
 
 
@@ -328,7 +338,7 @@ def _merge_into(writer: ArrayWriter, schema: Any, segments: list[Any]) -> None:
                 if not len(ids):
                     continue  # every posting was a deleted document's
                 fieldwriter.start_term(btext)
-                fieldwriter._postwriter.add_arrays(
+                postings_writer(fieldwriter).add_arrays(
                     ids, np.concatenate([a[1] for a in arrays]),
                     np.concatenate([a[2] for a in arrays]) if arrays[0][2] is not None
                     else None,
@@ -339,7 +349,7 @@ def _merge_into(writer: ArrayWriter, schema: Any, segments: list[Any]) -> None:
                 fieldwriter.finish_term()
             fieldwriter.finish_field()
         lengths.close()
-        writer._close_segment()
+        close_segment(writer)
     finally:
         for reader in readers:
             reader.close()
@@ -347,7 +357,7 @@ def _merge_into(writer: ArrayWriter, schema: Any, segments: list[Any]) -> None:
 
 def _terms(number: int, reader: Any) -> Iterator[tuple[tuple[str, bytes], int, Any]]:
     """A segment's words in order, each with the segment's number and the term entry."""
-    for key, info in reader._terms.items():
+    for key, info in term_entries(reader):
         yield key, number, info
 
 
@@ -385,7 +395,7 @@ def _postings(reader: Any, info: Any, fmt: Any, docmap: np.ndarray
         elif size:
             fixed = b"".join(values_)
     else:
-        m = reader._terms._codec.postings_reader(reader._terms._postfile, info, fmt)
+        m = term_postings(reader, info, fmt)
         ids, weights, counts, flat, fixed = m.arrays(positions, size)
     new = docmap[ids]
     keep = new >= 0
