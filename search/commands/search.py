@@ -11,6 +11,7 @@ from typing import Any
 
 from indexer.text import terminal_safe
 from search import output
+from search.dates import FORMS
 from search.commands import common
 from search.query import QUERY_HELP, QueryError
 
@@ -23,9 +24,10 @@ CSV_FIELDS = ["id", "published", "source", "title", "url", "score", "snippet", "
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("query", nargs="?", help="the query (see below)")
     p.add_argument("--from", dest="date_from", metavar="D",
-                   help="published on or after: 2025, 2025-03, 2025-03-12, 12.03.2025, 7d, 2w, "
-                        "today, yesterday")
-    p.add_argument("--to", dest="date_to", metavar="D", help="published on or before (same forms)")
+                   help=f"published on or after: {FORMS}")
+    p.add_argument("--to", dest="date_to", metavar="D",
+                   help="published on or before (same forms; a month or year given here "
+                        "reaches its last day)")
     p.add_argument("--source", action="append", metavar="S", help="only this source (repeatable)")
     p.add_argument("--sort", choices=("relevance", "date"), default="relevance")
     p.add_argument("--limit", type=int, default=10, help="hits to show (default 10)")
