@@ -287,6 +287,11 @@ class Archive:
         return {"articles": self.count(), "by_source": by_source, "by_month": by_month,
                 "by_source_month": by_source_month}
 
+    def source_names(self) -> set[str]:
+        """Every source the archive holds an article of."""
+        return {s for s, in self.db.execute(
+            "SELECT DISTINCT source FROM articles WHERE source IS NOT NULL")}
+
     def last_fetched(self) -> dict[str, str]:
         return dict(self.db.execute(
             "SELECT source, MAX(fetched) FROM articles WHERE source IS NOT NULL GROUP BY 1"))

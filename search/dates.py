@@ -106,7 +106,8 @@ def _month_name(value: str, today: date, end: bool) -> date | None:
     if month is None:
         return None
     if year is None:  # «август»: the latest August not in the future
-        year_n = today.year if (month, int(day or 1)) <= (today.month, today.day) else today.year - 1
+        past = (month, int(day or 1)) <= (today.month, today.day)
+        year_n = today.year if past else today.year - 1
     else:
         year_n = int(year)
     try:

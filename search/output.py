@@ -25,6 +25,13 @@ BOLD, RESET = "\x1b[1m", "\x1b[0m"
 _MARKED = re.compile(f"({HIT_START}[^{HIT_END}]*{HIT_END})")
 
 
+def color(stream: Any) -> bool:
+    """Bold and bars drawn only on a terminal, and never when NO_COLOR is set."""
+    import os
+
+    return not os.environ.get("NO_COLOR") and hasattr(stream, "isatty") and stream.isatty()
+
+
 def snippet(text: str, style: str) -> str:
     """Matched words as <b>…</b> ("html"), terminal bold ("ansi") or unmarked ("plain")."""
     start, end = {"html": ("<b>", "</b>"), "ansi": (BOLD, RESET), "plain": ("", "")}[style]

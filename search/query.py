@@ -26,11 +26,43 @@ query language:
   title:ЕГЭ               a field: title, body (lead and text), author, section, tag,
                           source
   (ЕГЭ OR ОГЭ) выпускники parentheses group
+
+A query that matches nothing is repaired and run again, saying so on stderr: a word the
+archive lacks is transliterated (kolledzh: колледж, EGE: ЕГЭ), read on the Russian
+keyboard layout (ijkf: школа) or spelled as the archive spells it (колеж: колледж,
+химеи: химии). An unknown field, an operator with nothing beside it (школа AND) or an
+unknown --source is an error.
 """
+
+
+USER_FIELDS = ("title", "body", "lead", "text", "author", "section", "tag", "tags", "source")
+_FIELD = re.compile(r"(?<![\w:])([^\W\d_]\w*):(?=[^\s:])")
 
 
 class QueryError(ValueError):
     pass
+
+
+def _check_fields(outside: str) -> None:
+    for name in _FIELD.findall(outside):
+        if name.lower() not in USER_FIELDS:
+            raise QueryError(f"unknown field {name!r} (fields: title, body, lead, text, author, "
+                             "section, tag, source)")
+
+
+def _check_operators(outside: str) -> None:
+    """`школа AND`, `OR ЕГЭ`, `ЕГЭ AND OR ОГЭ`, `(школа NOT)`: an operator with nothing on
+    one side is a mistake to name, not something to guess at."""
+    tokens = re.findall(r"[()]|[^\s()]+", outside)
+    previous = None
+    for token in [*tokens, None]:
+        if previous in ("AND", "OR") and (token is None or token in ("AND", "OR", ")")):
+            raise QueryError(f"{previous} needs a word after it")
+        if previous == "NOT" and (token is None or token in ("AND", "OR", "NOT", ")")):
+            raise QueryError("NOT needs a word after it")
+        if token in ("AND", "OR") and previous in (None, "(", "NOT"):
+            raise QueryError(f"{token} needs a word before it")
+        previous = token
 
 
 def normalize(text: str) -> str:
@@ -44,9 +76,9 @@ def normalize(text: str) -> str:
         part = parts[i]
         part = re.sub(r"(^|[\s(])-(?=[\w(])", r"\1NOT ", part)
         part = re.sub(r"(^|[\s(])\+(?=[\w(])", r"\1", part)
-        part = re.sub(r"(?<!\S)ИЛИ(?!\S)", "OR", part)
-        part = re.sub(r"(?<!\S)НЕ(?!\S)", "NOT", part)
-        part = re.sub(r"(?<!\S)И(?!\S)", "AND", part)
+        part = re.sub(r"(?<![^\s(])ИЛИ(?![^\s)])", "OR", part)
+        part = re.sub(r"(?<![^\s(])НЕ(?![^\s)])", "NOT", part)
+        part = re.sub(r"(?<![^\s(])И(?![^\s)])", "AND", part)
         part = re.sub(r"\S+\*", lambda m: m.group(0).lower().replace("ё", "е"), part)
         parts[i] = part
     depth = 0
@@ -56,6 +88,9 @@ def normalize(text: str) -> str:
             raise QueryError("unbalanced parenthesis in query")
     if depth:
         raise QueryError("unbalanced parenthesis in query")
+    outside = " PHRASE ".join(parts[0::2])
+    _check_fields(outside)
+    _check_operators(outside)
     normalized = '"'.join(parts).strip()
     if not normalized:
         raise QueryError("empty query")
