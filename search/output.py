@@ -122,8 +122,9 @@ def dumps(data: object) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 
-def bars(counts: dict[str, int], size: int = 40) -> str:
-    """A terminal bar chart: one row a key, the longest bar `size` wide."""
+def bars(counts: dict[str, int], size: int = 40, draw: bool = True) -> str:
+    """A terminal bar chart: one row a key, the longest bar `size` wide; `draw` false
+    (a pipe, NO_COLOR): the counts alone."""
     if not counts:
         return "  (none)"
     top = max(counts.values()) or 1
@@ -131,6 +132,6 @@ def bars(counts: dict[str, int], size: int = 40) -> str:
     rows = []
     for key, value in counts.items():
         name = squash(key) or "—"
-        bar = "█" * max(1, round(size * value / top)) if value else ""
-        rows.append(f"  {name}{' ' * (label - width(name))}  {value:>6}  {bar}")
+        bar = "█" * max(1, round(size * value / top)) if value and draw else ""
+        rows.append(f"  {name}{' ' * (label - width(name))}  {value:>6}  {bar}".rstrip())
     return "\n".join(rows)

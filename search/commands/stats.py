@@ -1,35 +1,95 @@
-"""`newsmon stats`: articles and stories by source and month."""
+"""`newsmon stats`: articles and stories by source and month; with a QUERY, its matches
+over time (per day, week or month) and by source."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
-from indexer.text import squash
+from indexer.text import squash, terminal_safe
 from search import output
 from search.commands import common
+from search.dates import FORMS
 
-HELP = "article counts by source and month"
+HELP = "article counts by source and month, or a query's matches over time"
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("query", nargs="?",
+                   help="count this query's matches (see `newsmon search --help`) instead of "
+                        "the whole archive")
+    p.add_argument("--by", choices=("day", "week", "month"),
+                   help="period of the counts (default: by the range; day up to two months, "
+                        "week up to a year, month beyond)")
+    p.add_argument("--source", action="append", metavar="S", help="only this source (repeatable)")
+    p.add_argument("--from", dest="date_from", metavar="D", help=f"published on or after: {FORMS}")
+    p.add_argument("--to", dest="date_to", metavar="D", help="published on or before")
+    p.add_argument("--all", action="store_true",
+                   help="count every matching article, not one per story")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table",
+                   help="table: bar charts; json; csv rows of kind,key,count")
 
 
 def run(args: Any) -> int:
+    if args.query is None:
+        if args.by or args.source or args.date_from or args.date_to or args.all:
+            raise common.UsageError("--by, --source, --from, --to and --all count a QUERY's "
+                                    "matches: give one (`newsmon stats 'школа' --by month`)")
+        return _archive(args)
+    day_from, day_to = common.day(args.date_from), common.day(args.date_to, end=True)
+    if day_from and day_to and day_from > day_to:
+        raise common.UsageError(f"--from {args.date_from} is after --to {args.date_to}")
+    with common.app(args) as app:
+        line = app.timeline(args.query, by=args.by, day_from=day_from, day_to=day_to,
+                            sources=args.source, group=not args.all)
+    if args.format == "json":
+        print(output.dumps(line.to_json()))
+        return 0
+    periods = {_label(day, line.by): n for day, n in line.counts}
+    if args.format == "csv":
+        rows = [{"kind": line.by, "key": k, "count": n} for k, n in periods.items()]
+        rows += [{"kind": "source", "key": s, "count": n} for s, n in line.sources]
+        if line.undated:
+            rows.append({"kind": "undated", "key": "", "count": line.undated})
+        sys.stdout.write(output.to_csv(rows, ["kind", "key", "count"]))
+        return 0
+    noun = "articles" if args.all else f"stories ({line.articles} articles)"
+    print(f"«{terminal_safe(args.query)}»: {line.total} {noun}")
+    print(f"\nby {line.by}:")
+    print(output.bars(periods, draw=output.color(sys.stdout)))
+    print("\nby source:")
+    print(output.bars(dict(line.sources), draw=output.color(sys.stdout)))
+    if line.undated:
+        print(f"\n{line.undated} without a date")
+    return 0
+
+
+def _label(day: Any, by: str) -> str:
+    return f"{day:%Y-%m}" if by == "month" else day.isoformat()
+
+
+def _archive(args: Any) -> int:
     with common.app(args) as app:
         stats = app.stats()
     if args.format == "json":
         print(output.dumps(stats))
         return 0
+    if args.format == "csv":
+        rows = [{"kind": "total", "key": k, "count": stats[k]} for k in ("articles", "stories")]
+        rows += [{"kind": "source", "key": k, "count": n} for k, n in stats["by_source"].items()]
+        rows += [{"kind": "month", "key": k, "count": n} for k, n in stats["by_month"].items()]
+        sys.stdout.write(output.to_csv(rows, ["kind", "key", "count"]))
+        return 0
+    draw = output.color(sys.stdout)
     print(f"{stats['articles']} articles in {stats['stories']} stories")
     print("\nby source:")
-    print(output.bars(stats["by_source"]))
+    print(output.bars(stats["by_source"], draw=draw))
     print("\nfirst publications and reprints, by source:")
     for source, row in sorted(stats["by_source_stories"].items(),
                               key=lambda item: -item[1]["first"]):
         print(f"  {squash(source) or '—':<14}  {row['first']:>6} first  "
               f"{row['reprints']:>6} reprints")
     print("\nby month:")
-    print(output.bars(stats["by_month"]))
+    print(output.bars(stats["by_month"], draw=draw))
     return 0
