@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from indexer.archive import Archive
 from indexer.article import Article
 from indexer.store import DataDir
+from search.progress import bar, working
 
 if TYPE_CHECKING:
     from crawler.config import Config
@@ -315,7 +316,7 @@ class App:
         from search.importer import BadImportFile, import_jsonl
 
         try:
-            return import_jsonl(path, self.data_dir)
+            return import_jsonl(path, self.data_dir, progress=bar)
         except BadImportFile as exc:
             raise Invalid(str(exc)) from None
 
@@ -327,8 +328,9 @@ class App:
         with self.data_dir.open_archive() as archive:
             with archive.transaction():  # an archive made before stories gets them first
                 assigned = Stories(archive.db).assign_missing()
-            total = self.data_dir.index.rebuild(archive.iter_articles(),
-                                                story_of=archive.story_of)
+            total = self.data_dir.index.rebuild(
+                bar(archive.iter_articles(), archive.count(), "reindexing"),
+                story_of=archive.story_of)
             archive.mark_all_indexed()
         return assigned, total
 
@@ -354,7 +356,8 @@ class App:
     def compact(self) -> int:
         """Merge the index's segments into one; returns how many were merged."""
         self.data_dir.ensure_writable()
-        return self.data_dir.index.compact()
+        with working("merging index segments"):
+            return self.data_dir.index.compact()
 
     def check(self, force: bool = False) -> CheckReport:
         """The archive is the truth: the index gets what it lacks and loses what it should
@@ -366,7 +369,8 @@ class App:
             try:
                 indexed = index.ids()
             except IndexMissing as exc:
-                total = index.rebuild(archive.iter_articles(), story_of=archive.story_of)
+                total = index.rebuild(bar(archive.iter_articles(), archive.count(), "rebuilding"),
+                                      story_of=archive.story_of)
                 archive.mark_all_indexed()
                 return CheckReport(total, 0, total, 0, total, rebuilt=str(exc))
             archived = archive.ids()
@@ -375,8 +379,10 @@ class App:
                 _refuse_to_drop(archive, len(archived), len(extra))
             if missing:
                 archive.mark_indexed(missing, value=0)
-            repaired = self.data_dir.catch_up(archive)
-            index.delete(extra)
+            with working(f"indexing {len(missing)} missing articles" if missing
+                         else "checking"):
+                repaired = self.data_dir.catch_up(archive)
+                index.delete(extra)
         return CheckReport(len(archived), len(indexed), len(missing), len(extra), repaired)
 
     def reclean(self, sources: list[str], since: date | None, partial: bool) -> Counter[str]:

@@ -24,7 +24,7 @@ from search.commands.common import UsageError, data_dir, default_data_dir
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{message} (see `{self.prog} --help`)")
+        raise UsageError(f"{_close_match(message)} (see `{self.prog} --help`)")
 
     def _parse_optional(self, arg_string: str) -> Any:
         """`-школа`, `-(ЕГЭ OR ОГЭ)` and `-"фраза"` are query text (README: `-word`), not
@@ -32,6 +32,30 @@ class _Parser(argparse.ArgumentParser):
         if re.match(r"-[^-A-Za-z0-9]", arg_string):
             return None
         return super()._parse_optional(arg_string)
+
+
+def _close_match(message: str) -> str:
+    """`newsmon serch`: «unknown command 'serch'; did you mean search?» (any choice alike)."""
+    import difflib
+
+    found = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)$", message)
+    if not found:
+        return message
+    choices = re.findall(r"'([^']*)'|([^\s,']+)", found.group(2))
+    names = [a or b for a, b in choices]
+    what = "command" if message.startswith("argument COMMAND") else "choice"
+    close = difflib.get_close_matches(found.group(1), names, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]}?" if close else f" (one of: {', '.join(names)})"
+    return f"unknown {what} '{found.group(1)}'{hint}"
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"newsmon {version('newsmon')}"
+    except PackageNotFoundError:
+        return "newsmon (not installed)"
 
 
 def _module(command: str) -> Any:
@@ -45,9 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="where the archive, index and logs live (env NEWSMON_DATA_DIR; "
                              "default: the user data directory)")
     parser.add_argument("--sources", type=Path,
-                        help="sources file (env NEWSMON_SOURCES; default: the bundled one)")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
-                                parser_class=_Parser)
+                        help="sources file (env NEWSMON_SOURCES; default: the one the data dir "
+                             "recorded, else the bundled one)")
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
         module = _module(name)
         module.configure(sub.add_parser(name, help=module.HELP,
@@ -66,7 +91,12 @@ def main(argv: list[str] | None = None) -> int:
 
     args: Any = None
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        _complete(parser)
+        args = parser.parse_args(argv)
+        if args.command is None:  # bare `newsmon`: the help, on stdout, exit 0
+            parser.print_help()
+            return 0
         return _module(args.command).run(args)
     except (Invalid, ConfigError, DateError, QueryError, DataDirError, IndexMissing,
             ReadOnly) as exc:
@@ -86,6 +116,20 @@ def main(argv: list[str] | None = None) -> int:
             return _fail(*known)
         where = _log_crash(args)
         return _fail(f"unexpected error: {type(exc).__name__}: {exc} (details in {where})", 1)
+
+
+def _complete(parser: argparse.ArgumentParser) -> None:
+    """Shell completion when argcomplete is installed and the shell asks for it:
+    `eval "$(register-python-argcomplete newsmon)"` in ~/.bashrc."""
+    import os
+
+    if "_ARGCOMPLETE" not in os.environ:
+        return
+    try:
+        import argcomplete
+    except ImportError:
+        return
+    argcomplete.autocomplete(parser)
 
 
 def _fail(message: str, code: int) -> int:
