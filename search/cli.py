@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--sources", type=Path,
                         help="sources file (env NEWSMON_SOURCES; default: the one the data dir "
                              "recorded, else the bundled one)")
+    parser.add_argument("--switch-sources", action="store_true",
+                        help="use --sources FILE with a data dir that recorded another one "
+                             "(and record it instead)")
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:

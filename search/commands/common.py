@@ -29,11 +29,55 @@ def data_dir(args: Any) -> Any:
     return DataDir(Path(path).expanduser())
 
 
+SOURCES_RECORD = "sources-file"  # in the data dir: the sources file it was first used with
+
+
+def recorded_sources(root: Path) -> Path | None:
+    try:
+        text = (root / SOURCES_RECORD).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return Path(text) if text else None
+
+
+def record_sources(root: Path, path: Path) -> None:
+    """Remember the sources file of a data dir (a read-only one is left as it is)."""
+    try:
+        (root / SOURCES_RECORD).write_text(f"{path}\n", encoding="utf-8")
+    except OSError:
+        pass
+
+
 def sources_path(args: Any) -> Path:
+    """The sources file: --sources (or NEWSMON_SOURCES), else the one the data dir
+    recorded when first used, else the bundled one.  A data dir keeps to its sources
+    (`data/demo` to the demo site): another file for it needs --switch-sources."""
     from crawler.config import bundled_sources_path
 
-    return Path(args.sources or os.environ.get("NEWSMON_SOURCES")
-                or bundled_sources_path()).expanduser()
+    given = args.sources or os.environ.get("NEWSMON_SOURCES")
+    root = data_dir(args).root
+    recorded = recorded_sources(root)
+    if not given:
+        if recorded is not None:
+            if not recorded.exists():
+                raise UsageError(f"the sources file {root} was used with, {recorded}, is gone: "
+                                 "give --sources FILE --switch-sources")
+            return recorded
+        path = Path(bundled_sources_path()).resolve()
+    else:
+        path = Path(given).expanduser().resolve()
+        if recorded not in (None, path) and not getattr(args, "switch_sources", False):
+            raise UsageError(f"data dir {root} uses sources file {recorded}, not {path}; "
+                             "add --switch-sources to switch it to that file")
+    if root.is_dir() and recorded != path:
+        record_sources(root, path)
+    return path
+
+
+def remember_sources(root: Path, config: Any) -> None:
+    """After a data dir is made (the first crawl): record the sources it is made with."""
+    if recorded_sources(root) is None:
+        record_sources(root, Path(config.path).resolve())
 
 
 def config(args: Any) -> Any:

@@ -33,6 +33,7 @@ def run(args: Any) -> int:
     since = common.day(args.since)
     data_dir = common.data_dir(args)
     data_dir.ensure_writable()
+    common.remember_sources(data_dir.root, config)
     try:
         with working(f"crawling {', '.join(s.slug for s in sources)}"):
             report = crawl(config, sources, data_dir, max_articles=args.max_articles,

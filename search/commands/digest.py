@@ -24,6 +24,11 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 def run(args: Any) -> int:
     since = common.day(args.since)
+    if args.write:  # a place it cannot write is said before anything is printed
+        try:
+            args.write.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise common.UsageError(f"cannot write into {args.write}: {exc.strerror}") from None
     with common.app(args) as app:
         groups = app.digest(since)
     text = watch.render(groups, args.format, since)
