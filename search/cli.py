@@ -20,11 +20,13 @@ from typing import Any, NoReturn
 from indexer.text import terminal_safe
 from search.commands import COMMANDS
 from search.commands.common import UsageError, data_dir, default_data_dir
+from search.i18n import _, install_argparse
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{_close_match(message)} (see `{self.prog} --help`)")
+        raise UsageError(_("{message} (see `{prog} --help`)").format(
+            message=_close_match(message), prog=self.prog))
 
     def _parse_optional(self, arg_string: str) -> Any:
         """`-школа`, `-(ЕГЭ OR ОГЭ)` and `-"фраза"` are query text (README: `-word`), not
@@ -43,10 +45,12 @@ def _close_match(message: str) -> str:
         return message
     choices = re.findall(r"'([^']*)'|([^\s,']+)", found.group(2))
     names = [a or b for a, b in choices]
-    what = "command" if message.startswith("argument COMMAND") else "choice"
+    what = (_("unknown command {name!r}") if message.startswith("argument COMMAND")
+            else _("unknown choice {name!r}")).format(name=found.group(1))
     close = difflib.get_close_matches(found.group(1), names, n=1, cutoff=0.6)
-    hint = f"; did you mean {close[0]}?" if close else f" (one of: {', '.join(names)})"
-    return f"unknown {what} '{found.group(1)}'{hint}"
+    if close:
+        return what + _("; did you mean {name}?").format(name=close[0])
+    return what + _(" (one of: {names})").format(names=", ".join(names))
 
 
 def _version() -> str:
@@ -63,23 +67,27 @@ def _module(command: str) -> Any:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="newsmon", description="News-monitoring crawler with a Russian "
-                     "search archive.")
+    install_argparse()
+    parser = _Parser(prog="newsmon", description=_("News-monitoring crawler with a Russian "
+                                                     "search archive."))
     parser.add_argument("--data-dir", type=Path,
-                        help="where the archive, index and logs live (env NEWSMON_DATA_DIR; "
-                             "default: the user data directory)")
+                        help=_("where the archive, index and logs live (env NEWSMON_DATA_DIR; "
+                               "default: the user data directory)"))
     parser.add_argument("--sources", type=Path,
-                        help="sources file (env NEWSMON_SOURCES; default: the one the data dir "
-                             "recorded, else the bundled one)")
+                        help=_("sources file (env NEWSMON_SOURCES; default: the one the data "
+                               "dir recorded, else the bundled one)"))
     parser.add_argument("--switch-sources", action="store_true",
-                        help="use --sources FILE with a data dir that recorded another one "
-                             "(and record it instead)")
+                        help=_("use --sources FILE with a data dir that recorded another one "
+                               "(and record it instead)"))
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
         module = _module(name)
-        module.configure(sub.add_parser(name, help=module.HELP,
-                                        **getattr(module, "PARSER", {})))
+        options = dict(getattr(module, "PARSER", {}))
+        if "epilog" in options:
+            options["epilog"] = _(options["epilog"])
+        module.configure(sub.add_parser(name, help=_(module.HELP), description=_(module.HELP),
+                                        **options))
     return parser
 
 
@@ -107,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     except (IndexBusy, NotFound) as exc:
         return _fail(str(exc), 1)
     except KeyboardInterrupt:
-        return _fail("interrupted", 130)
+        return _fail(_("interrupted"), 130)
     except BrokenPipeError:
         sys.stderr.close()
         return 0

@@ -16,6 +16,7 @@ from indexer.readings import Readings
 from indexer.store import DataDir
 from indexer.stories import Stories
 from indexer.words import WordCache, query_words
+from search.i18n import _
 from search.query import QueryError, build, highlight_terms
 from search.repair import repair_word
 from search.snippets import Matcher, make_snippet
@@ -92,8 +93,8 @@ class Searcher:
         known = self.archive.source_names()
         unknown = [s for s in sources if s not in known]
         if unknown:
-            raise QueryError(f"unknown source {unknown[0]!r} (the archive holds: "
-                             f"{', '.join(sorted(known)) or 'none yet'})")
+            raise QueryError(_("unknown source {name!r} (the archive holds: {known})").format(
+                name=unknown[0], known=", ".join(sorted(known)) or "—"))
 
     def _suggest(self, text: str, query, archived: Readings) -> str | None:
         """The query with each word the archive lacks repaired (search/repair.py):

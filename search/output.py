@@ -19,6 +19,7 @@ from typing import Any
 
 from indexer.index import Hit
 from indexer.text import squash, terminal_safe
+from search.i18n import _, language, ngettext
 from search.snippets import HIT_END, HIT_START
 
 BOLD, RESET = "\x1b[1m", "\x1b[0m"
@@ -80,24 +81,48 @@ def table(hits: list[Hit], total: int, offset: int, color: bool,
     """`articles`: the total is of stories, of which these articles match."""
     columns = shutil.get_terminal_size((120, 20)).columns
     lines = []
-    title_width = max(30, columns - 10 - 2 - 14 - 2)
-    for hit in hits:
-        day = (hit.published or "")[:10] or "—"
-        head = f"{day:<10}  {fit(hit.source, 14)}  {fit(hit.title, title_width)}".rstrip()
+    days = [when(hit.published) for hit in hits]
+    day_width = max((width(d) for d in days), default=10)
+    title_width = max(30, columns - day_width - 2 - 14 - 2)
+    for hit, day in zip(hits, days, strict=True):
+        head = f"{fit(day, day_width)}  {fit(hit.source, 14)}  {fit(hit.title, title_width)}"
+        head = head.rstrip()
         lines.append(f"{BOLD}{head}{RESET}" if color else head)
         lines.append("    " + snippet(hit.snippet, "ansi" if color else "plain"))
         lines.append(f"    {terminal_safe(hit.url)}  [{hit.id}]")
         if reprints_line(hit):
             lines.append(f"    {reprints_line(hit)}")
         lines.append("")
+    shown = (_("{first}–{last} of {total}").format(first=offset + 1, last=offset + len(hits),
+                                                   total=total)
+             if hits else _("none of {total}").format(total=total))
     if articles is None:
-        noun = "article" if total == 1 else "articles"
+        lines.append(ngettext("{shown} article", "{shown} articles", total).format(shown=shown))
     else:
-        noun = (f"{'story' if total == 1 else 'stories'} "
-                f"({articles} {'article' if articles == 1 else 'articles'})")
-    shown = f"{offset + 1}–{offset + len(hits)} of {total}" if hits else f"none of {total}"
-    lines.append(f"{shown} {noun}")
+        lines.append(ngettext("{shown} story", "{shown} stories", total).format(shown=shown)
+                     + " (" + ngettext("{n} article", "{n} articles", articles).format(
+                         n=articles) + ")")
     return "\n".join(lines)
+
+
+MONTHS_RU = ("янв", "фев", "мар", "апр", "мая", "июн", "июл", "авг", "сен", "окт", "ноя", "дек")
+
+
+def when(published: str | None) -> str:
+    """An article's date for a table: «2025-08-28» in English, «28 авг 2025, 12:15» in
+    Russian (the article's own local time)."""
+    if not published:
+        return "—"
+    if language() != "ru":
+        return published[:10]
+    try:
+        from datetime import datetime
+
+        moment = datetime.fromisoformat(published)
+    except ValueError:
+        return published[:10]
+    day = f"{moment.day} {MONTHS_RU[moment.month - 1]} {moment.year}"
+    return f"{day}, {moment:%H:%M}" if len(published) > 10 else day
 
 
 def csv_safe(value: object) -> str:

@@ -13,6 +13,8 @@ from whoosh.fields import Schema
 from whoosh.qparser import FieldAliasPlugin, MultifieldParser
 from whoosh.query import AndNot, Not, NullQuery, Phrase, Prefix, Query, Term
 
+from search.i18n import _
+
 SEARCH_FIELDS = ("title", "body")
 HIGHLIGHT_FIELDS = ("title", "body")
 FIELD_ALIASES = {"tags": ["tag"], "body": ["lead", "text"]}
@@ -46,8 +48,8 @@ class QueryError(ValueError):
 def _check_fields(outside: str) -> None:
     for name in _FIELD.findall(outside):
         if name.lower() not in USER_FIELDS:
-            raise QueryError(f"unknown field {name!r} (fields: title, body, lead, text, author, "
-                             "section, tag, source)")
+            raise QueryError(_("unknown field {name!r} (fields: title, body, lead, text, "
+                               "author, section, tag, source)").format(name=name))
 
 
 def _check_operators(outside: str) -> None:
@@ -57,11 +59,11 @@ def _check_operators(outside: str) -> None:
     previous = None
     for token in [*tokens, None]:
         if previous in ("AND", "OR") and (token is None or token in ("AND", "OR", ")")):
-            raise QueryError(f"{previous} needs a word after it")
+            raise QueryError(_("{operator} needs a word after it").format(operator=previous))
         if previous == "NOT" and (token is None or token in ("AND", "OR", "NOT", ")")):
-            raise QueryError("NOT needs a word after it")
+            raise QueryError(_("{operator} needs a word after it").format(operator="NOT"))
         if token in ("AND", "OR") and previous in (None, "(", "NOT"):
-            raise QueryError(f"{token} needs a word before it")
+            raise QueryError(_("{operator} needs a word before it").format(operator=token))
         previous = token
 
 
@@ -70,7 +72,7 @@ def normalize(text: str) -> str:
     if "\x00" in text:  # only a --queries file can carry one; never meant
         raise QueryError("the query holds a NUL character")
     if text.count('"') % 2:
-        raise QueryError("unbalanced quote in query")
+        raise QueryError(_("unbalanced quote in query"))
     parts = text.split('"')
     for i in range(0, len(parts), 2):  # outside quotes only
         part = parts[i]
@@ -85,15 +87,15 @@ def normalize(text: str) -> str:
     for char in "".join(parts[0::2]):
         depth += {"(": 1, ")": -1}.get(char, 0)
         if depth < 0:
-            raise QueryError("unbalanced parenthesis in query")
+            raise QueryError(_("unbalanced parenthesis in query"))
     if depth:
-        raise QueryError("unbalanced parenthesis in query")
+        raise QueryError(_("unbalanced parenthesis in query"))
     outside = " PHRASE ".join(parts[0::2])
     _check_fields(outside)
     _check_operators(outside)
     normalized = '"'.join(parts).strip()
     if not normalized:
-        raise QueryError("empty query")
+        raise QueryError(_("empty query"))
     return normalized
 
 
@@ -126,5 +128,5 @@ def build(text: str, schema: Schema) -> Query:
     parser.add_plugin(FieldAliasPlugin(FIELD_ALIASES))
     query = parser.parse(normalize(text))
     if query is NullQuery or isinstance(query, type(NullQuery)):
-        raise QueryError("the query has no searchable words")
+        raise QueryError(_("the query has no searchable words"))
     return query

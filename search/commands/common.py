@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from search.app import App, Invalid
+from search.i18n import _
 
 MAX_LIMIT = 10_000
 
@@ -60,15 +61,17 @@ def sources_path(args: Any) -> Path:
     if not given:
         if recorded is not None:
             if not recorded.exists():
-                raise UsageError(f"the sources file {root} was used with, {recorded}, is gone: "
-                                 "give --sources FILE --switch-sources")
+                raise UsageError(_("the sources file {root} was used with, {recorded}, is gone: "
+                                   "give --sources FILE --switch-sources").format(
+                                       root=root, recorded=recorded))
             return recorded
         path = Path(bundled_sources_path()).resolve()
     else:
         path = Path(given).expanduser().resolve()
         if recorded not in (None, path) and not getattr(args, "switch_sources", False):
-            raise UsageError(f"data dir {root} uses sources file {recorded}, not {path}; "
-                             "add --switch-sources to switch it to that file")
+            raise UsageError(_("data dir {root} uses sources file {recorded}, not {path}; add "
+                               "--switch-sources to switch it to that file").format(
+                                   root=root, recorded=recorded, path=path))
     if root.is_dir() and recorded != path:
         record_sources(root, path)
     return path
@@ -92,7 +95,8 @@ def app(args: Any, with_config: bool = False) -> App:
 
 def positive(value: int | None, name: str, maximum: int = MAX_LIMIT) -> None:
     if value is not None and not 0 <= value <= maximum:
-        raise UsageError(f"{name} must be between 0 and {maximum}, not {value}")
+        raise UsageError(_("{name} must be between 0 and {maximum}, not {value}").format(
+            name=name, maximum=maximum, value=value))
 
 
 def day(text: str | None, end: bool = False) -> date | None:

@@ -13,6 +13,7 @@ from indexer.text import terminal_safe
 from search import output
 from search.commands import common
 from search.dates import FORMS
+from search.i18n import _
 from search.query import QUERY_HELP, QueryError
 
 HELP = "search the archive"
@@ -32,26 +33,28 @@ def limit(text: str) -> int | str:
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("query", nargs="?", help="the query (see below)")
+    p.add_argument("query", nargs="?", help=_("the query (see below)"))
     p.add_argument("--from", dest="date_from", metavar="D",
-                   help=f"published on or after: {FORMS}")
+                   help=_("published on or after: {forms}").format(forms=FORMS))
     p.add_argument("--to", dest="date_to", metavar="D",
-                   help="published on or before (same forms; a month or year given here "
-                        "reaches its last day)")
-    p.add_argument("--source", action="append", metavar="S", help="only this source (repeatable)")
+                   help=_("published on or before (same forms; a month or year given here "
+                          "reaches its last day)"))
+    p.add_argument("--source", action="append", metavar="S",
+                   help=_("only this source (repeatable)"))
     p.add_argument("--sort", choices=("relevance", "date"), default="relevance")
     p.add_argument("--limit", type=limit, default=10,
-                   help=f"hits to show (default 10; `all`: every hit, at most {common.MAX_LIMIT})")
-    p.add_argument("--offset", type=int, default=0, help="skip this many hits first")
+                   help=_("hits to show (default 10; `all`: every hit, at most {n})").format(
+                       n=common.MAX_LIMIT))
+    p.add_argument("--offset", type=int, default=0, help=_("skip this many hits first"))
     p.add_argument("--format", choices=("table", "json", "jsonl", "csv"),
-                   help="default: table; JSON lines with --queries")
+                   help=_("default: table; JSON lines with --queries"))
     p.add_argument("--count", action="store_true",
-                   help="print only the number of hits (stories; articles with --all)")
+                   help=_("print only the number of hits (stories; articles with --all)"))
     p.add_argument("--all", action="store_true",
-                   help="every matching article, not one per story (reprints folded)")
+                   help=_("every matching article, not one per story (reprints folded)"))
     p.add_argument("--queries", type=Path, metavar="FILE",
-                   help="run one query per line of FILE (JSON lines out, or --format csv|table; "
-                        "--count: the totals alone)")
+                   help=_("run one query per line of FILE (JSON lines out, or --format "
+                          "csv|table; --count: the totals alone)"))
 
 
 def run(args: Any) -> int:
@@ -67,17 +70,20 @@ def run(args: Any) -> int:
     if args.queries and args.query:
         raise common.UsageError("give either QUERY or --queries FILE, not both")
     if not args.queries and not args.query:
-        raise common.UsageError("a query is required (or --queries FILE)")
+        raise common.UsageError(_("a query is required (or --queries FILE)"))
     with common.app(args) as app:
         if args.queries:
             return _batch(app, args, options)
         page = _search(app, args.query, args, options)
     if page.corrected:
-        print(f"newsmon: no articles match «{terminal_safe(args.query)}»; did you mean: "
-              f"{terminal_safe(page.suggestion or '')} — showing its hits", file=sys.stderr)
-    elif page.suggestion:
-        print(f"newsmon: no articles match; did you mean: {terminal_safe(page.suggestion)}",
+        print("newsmon: " + _("no articles match «{query}»; did you mean: {suggestion} — "
+                              "showing its hits").format(query=terminal_safe(args.query),
+                                                         suggestion=terminal_safe(
+                                                             page.suggestion or "")),
               file=sys.stderr)
+    elif page.suggestion:
+        print("newsmon: " + _("no articles match; did you mean: {suggestion}").format(
+            suggestion=terminal_safe(page.suggestion)), file=sys.stderr)
     fmt = args.format or "table"
     if args.count:
         print(page.total)

@@ -11,6 +11,7 @@ from indexer.text import squash, terminal_safe
 from search import output
 from search.commands import common
 from search.dates import FORMS
+from search.i18n import _, ngettext
 
 HELP = "article counts by source and month, or a query's matches over time"
 
@@ -54,14 +55,18 @@ def run(args: Any) -> int:
             rows.append({"kind": "undated", "key": "", "count": line.undated})
         sys.stdout.write(output.to_csv(rows, ["kind", "key", "count"]))
         return 0
-    noun = "articles" if args.all else f"stories ({line.articles} articles)"
-    print(f"«{terminal_safe(args.query)}»: {line.total} {noun}")
-    print(f"\nby {line.by}:")
+    if args.all:
+        noun = ngettext("{n} article", "{n} articles", line.total).format(n=line.total)
+    else:
+        noun = ngettext("{n} story", "{n} stories", line.total).format(n=line.total) + " (" + \
+            ngettext("{n} article", "{n} articles", line.articles).format(n=line.articles) + ")"
+    print(f"«{terminal_safe(args.query)}»: {noun}")
+    print("\n" + {"day": _("by day:"), "week": _("by week:"), "month": _("by month:")}[line.by])
     print(output.bars(periods, draw=output.color(sys.stdout)))
-    print("\nby source:")
+    print("\n" + _("by source:"))
     print(output.bars(dict(line.sources), draw=output.color(sys.stdout)))
     if line.undated:
-        print(f"\n{line.undated} without a date")
+        print("\n" + _("{n} without a date").format(n=line.undated))
     return 0
 
 
@@ -82,14 +87,15 @@ def _archive(args: Any) -> int:
         sys.stdout.write(output.to_csv(rows, ["kind", "key", "count"]))
         return 0
     draw = output.color(sys.stdout)
-    print(f"{stats['articles']} articles in {stats['stories']} stories")
-    print("\nby source:")
+    print(_("{articles} articles in {stories} stories").format(
+        articles=stats["articles"], stories=stats["stories"]))
+    print("\n" + _("by source:"))
     print(output.bars(stats["by_source"], draw=draw))
-    print("\nfirst publications and reprints, by source:")
+    print("\n" + _("first publications and reprints, by source:"))
     for source, row in sorted(stats["by_source_stories"].items(),
                               key=lambda item: -item[1]["first"]):
-        print(f"  {squash(source) or '—':<14}  {row['first']:>6} first  "
-              f"{row['reprints']:>6} reprints")
-    print("\nby month:")
+        print(f"  {squash(source) or '—':<14}  {row['first']:>6} {_('first')}  "
+              f"{row['reprints']:>6} {_('reprints')}")
+    print("\n" + _("by month:"))
     print(output.bars(stats["by_month"], draw=draw))
     return 0
