@@ -15,7 +15,9 @@ HELP = "crawl sources, archive and index new articles"
 
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("slugs", nargs="*", metavar="SLUG", help="sources to crawl (default: all)")
-    p.add_argument("--since", help="skip articles published before this date")
+    p.add_argument("--since", metavar="D",
+                   help="skip articles published before this date (the forms of "
+                        "`newsmon search --from`)")
     p.add_argument("--max-articles", type=int, help="fetch at most N articles in this run")
     p.add_argument("--backfill", type=int, metavar="PAGES",
                    help="follow listings this many pages deep, even past archived articles "
