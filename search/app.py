@@ -67,13 +67,18 @@ class Timeline:
     counts: list[tuple[date, int]]
     sources: list[tuple[str, int]]
     undated: int = 0  # matches without a date, in no period
+    suggestion: str | None = None  # the query matched nothing: the repaired query
+    corrected: bool = False  # the counts are the suggestion's
 
     def to_json(self) -> dict[str, Any]:
-        return {"query": self.query, "by": self.by, "total": self.total,
-                "articles": self.articles,
-                "counts": [{"period": d.isoformat(), "count": n} for d, n in self.counts],
-                "sources": [{"source": s, "count": n} for s, n in self.sources],
-                "undated": self.undated}
+        record = {"query": self.query, "by": self.by, "total": self.total,
+                  "articles": self.articles,
+                  "counts": [{"period": d.isoformat(), "count": n} for d, n in self.counts],
+                  "sources": [{"source": s, "count": n} for s, n in self.sources],
+                  "undated": self.undated}
+        if self.suggestion:
+            record.update(suggestion=self.suggestion, corrected=self.corrected)
+        return record
 
 
 def _from_number(number: int) -> date:
@@ -174,7 +179,8 @@ class App:
         return Timeline(query=query, by=by, total=page.total, articles=page.articles,
                         counts=sorted(buckets.items()),
                         sources=sorted(page.sources.items(), key=lambda kv: (-kv[1], kv[0])),
-                        undated=page.total - sum(days.values()))
+                        undated=page.total - sum(days.values()), suggestion=page.suggestion,
+                        corrected=page.corrected)
 
     def article(self, key: str) -> ArticleView:
         """By id or by any URL that led to it."""

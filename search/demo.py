@@ -54,7 +54,7 @@ def run_demo(data_dir: DataDir, port: int = 0) -> int:
         report = crawl(config, list(config.sources.values()), demo_dir)
     code = print_report(report, list(config.sources.values()))
     searcher = Searcher(demo_dir)
-    color = sys.stdout.isatty()
+    color = output.color(sys.stdout)
     for query in SAMPLE_QUERIES:
         page = searcher.search(query, limit=3)
         print(f"\n$ newsmon --data-dir {demo_dir.root} search '{query}'")

@@ -57,11 +57,14 @@ class Searcher:
             page = self.index.search(query, day_from=day_from, day_to=day_to, sources=sources,
                                      sort=sort, limit=limit, offset=offset, ids=ids,
                                      group=group, facets=facets)
+            if ids is not None:  # a watch matched against a run's articles: as it stands
+                if not page.total:
+                    return Results(total=0)
+            elif sources:  # a mistyped source is said, not an empty or a partial result
+                self._sources_known(sources)
             if not page.total:
-                if sources:
-                    self._sources_known(sources)
                 suggestion = self._suggest(text, query, archived)
-                if suggestion and not ids:
+                if suggestion:
                     archived.close()
                     found = self.search(suggestion, day_from=day_from, day_to=day_to,
                                         sources=sources, sort=sort, limit=limit,

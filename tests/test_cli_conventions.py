@@ -27,6 +27,13 @@ def test_stats_of_a_query_over_time_and_by_source(cli):
     assert "█" not in out  # no bars into a pipe
 
 
+def test_stats_of_a_repaired_query_says_so(cli):
+    code, out, err = cli("stats", "kolledzh", "--format", "json")
+    assert code == 0 and "did you mean: колледж" in err
+    line = json.loads(out)
+    assert line["corrected"] is True and line["suggestion"] == "колледж" and line["total"] > 0
+
+
 def test_stats_without_a_query_is_the_archive(cli):
     code, out, _ = cli("stats")
     assert code == 0 and "articles in" in out and "by month:" in out

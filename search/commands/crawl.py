@@ -8,7 +8,6 @@ from typing import Any
 
 from indexer.text import terminal_safe
 from search.commands import common
-from search.progress import working
 
 HELP = "crawl sources, archive and index new articles"
 
@@ -37,9 +36,9 @@ def run(args: Any) -> int:
     data_dir.ensure_writable()
     common.remember_sources(data_dir.root, config)
     try:
-        with working(f"crawling {', '.join(s.slug for s in sources)}"):
-            report = crawl(config, sources, data_dir, max_articles=args.max_articles,
-                           since=since, backfill=args.backfill, run_id=args.run_id)
+        # on a terminal the archive pipeline counts the articles fetched (crawler/pipeline.py)
+        report = crawl(config, sources, data_dir, max_articles=args.max_articles, since=since,
+                       backfill=args.backfill, run_id=args.run_id)
     except SourceBusy as exc:
         raise common.UsageError(str(exc)) from None
     if report.new_ids:
