@@ -1,3 +1,4 @@
+# PYTHON_ARGCOMPLETE_OK  (argcomplete: this entry point completes)
 """`newsmon`: parsing the command line and dispatching to one module per command.
 
 Each command lives in search/commands/ and calls the application layer (search/app.py).
