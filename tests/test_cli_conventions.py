@@ -150,3 +150,36 @@ def test_shell_completion_is_optional():
 
     _complete(build_parser())  # not asked by a shell: nothing happens
     assert argcomplete
+
+
+def test_dates_in_words_on_the_command_line(cli):
+    code, out, err = cli("search", "школа OR колледж", "--from", "1 января 2020", "--to",
+                         "сегодня", "--count")
+    assert code == 0 and int(out) > 0, err
+    code, _, err = cli("search", "школа", "--from", "12/03/2025")
+    assert code == 2 and "unrecognized date" in err, err
+    from search.cli import build_parser
+
+    parser = build_parser()
+    help_text = next(a for a in parser._actions if a.dest == "command").choices[
+        "search"].format_help()
+    assert "'август 2025'" in help_text and "позавчера" in help_text
+    assert "reaches its last day" in help_text
+
+
+def test_common_date_forms_do_not_load_dateparser():
+    """dateparser costs a cold search about a second: only the rare forms import it."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    code = ("import sys; from datetime import date; from search.dates import parse_bound; "
+            "[parse_bound(t, date(2026, 1, 5), end=True) for t in ('август 2025', "
+            "'1 августа 2025', '2 недели назад', 'позавчера', '08.2025', '7д', '2025-03')]; "
+            "assert 'dateparser' not in sys.modules; "
+            "parse_bound('в прошлом месяце', date(2026, 1, 5), end=True); "
+            "assert 'dateparser' in sys.modules")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
