@@ -99,9 +99,12 @@ def closest(word: str, vocabulary: Iterable[str],
     word = word.lower()
     limit = max_edits(word)
     best: tuple[int, int, str] | None = None
+    letters = set(word.replace("ё", "е"))
     for candidate in vocabulary:
         if candidate == word or not candidate.isalpha():
             continue
+        if len(letters.symmetric_difference(candidate.replace("ё", "е"))) > 2 * limit:
+            continue  # an edit changes at most two letters of the set: too far, cheaply
         edits = distance(word, candidate, limit)
         if edits > limit:
             continue

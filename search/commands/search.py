@@ -167,6 +167,10 @@ def _batch(app: Any, args: Any, options: dict[str, Any]) -> int:
             else:
                 page = record["_page"]
                 print(f"== {terminal_safe(record['query'])}")
+                if page.suggestion:
+                    print(_("did you mean: {suggestion}").format(
+                        suggestion=terminal_safe(page.suggestion))
+                          + (_(" — showing its hits") if page.corrected else ""))
                 print(output.table(page.hits, page.total, args.offset, color,
                                    None if args.all else page.articles) + "\n")
     return 0
