@@ -38,20 +38,21 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _close_match(message: str) -> str:
-    """`newsmon serch`: «unknown command 'serch'; did you mean search?» (any choice alike)."""
+    """`newsmon serch`: «unknown command 'serch'; did you mean search?»; a mistyped choice
+    of an option gets its close match too («invalid choice: 'dat'; did you mean date?»)."""
     import difflib
 
     found = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)$", message)
     if not found:
         return message
-    choices = re.findall(r"'([^']*)'|([^\s,']+)", found.group(2))
-    names = [a or b for a, b in choices]
-    what = (_("unknown command {name!r}") if message.startswith("argument COMMAND")
-            else _("unknown choice {name!r}")).format(name=found.group(1))
+    names = [a or b for a, b in re.findall(r"'([^']*)'|([^\s,']+)", found.group(2))]
     close = difflib.get_close_matches(found.group(1), names, n=1, cutoff=0.6)
-    if close:
-        return what + _("; did you mean {name}?").format(name=close[0])
-    return what + _(" (one of: {names})").format(names=", ".join(names))
+    if not close:
+        return message
+    hint = _("; did you mean {name}?").format(name=close[0])
+    if message.startswith("argument COMMAND"):
+        return _("unknown command {name!r}").format(name=found.group(1)) + hint
+    return message[:found.start(2) - len(" (choose from ")] + hint
 
 
 def _version() -> str:

@@ -113,12 +113,13 @@ class Searcher:
             return {w: counts[lem] for w, lem in wanted.items() if counts.get(lem)}
 
         fixes: dict[str, str] = {}
+        typed = {w.lower() for w in _WORD.findall(text)}
         for word in dict.fromkeys(_words(text)):
             lower = word.lower()
             if lemma(lower) not in lemmas or known([lower]):
                 continue  # excluded with NOT, part of a prefix or a field, or in the archive
             fixed = repair_word(word, known, archived.similar)
-            if fixed and fixed.lower() != lower:
+            if fixed and fixed.lower() not in typed:  # not «школа NOT школа»
                 fixes[word] = fixed
         if not fixes:
             return None

@@ -57,7 +57,8 @@ def test_version_and_bare_newsmon(capsys):
 @pytest.mark.parametrize(("args", "message"), [
     (["serch", "школа"], "unknown command 'serch'; did you mean search?"),
     (["stast"], "did you mean stats?"),
-    (["search", "школа", "--sort", "dat"], "unknown choice 'dat'; did you mean date?"),
+    (["search", "школа", "--sort", "dat"], "invalid choice: 'dat'; did you mean date?"),
+    (["stats", "--format", "xml"], "invalid choice: 'xml' (choose from"),  # nothing close
 ])
 def test_close_matches_for_mistypes(cli, args, message):
     code, out, err = cli(*args)

@@ -51,30 +51,35 @@ def record_sources(root: Path, path: Path) -> None:
 
 def sources_path(args: Any) -> Path:
     """The sources file: --sources (or NEWSMON_SOURCES), else the one the data dir
-    recorded when first used, else the bundled one.  A data dir keeps to its sources
-    (`data/demo` to the demo site): another file for it needs --switch-sources."""
+    recorded when first used, else the bundled one."""
     from crawler.config import bundled_sources_path
 
     given = args.sources or os.environ.get("NEWSMON_SOURCES")
+    if given:
+        return Path(given).expanduser().resolve()
     root = data_dir(args).root
     recorded = recorded_sources(root)
-    if not given:
-        if recorded is not None:
-            if not recorded.exists():
-                raise UsageError(_("the sources file {root} was used with, {recorded}, is gone: "
-                                   "give --sources FILE --switch-sources").format(
-                                       root=root, recorded=recorded))
-            return recorded
-        path = Path(bundled_sources_path()).resolve()
-    else:
-        path = Path(given).expanduser().resolve()
-        if recorded not in (None, path) and not getattr(args, "switch_sources", False):
-            raise UsageError(_("data dir {root} uses sources file {recorded}, not {path}; add "
-                               "--switch-sources to switch it to that file").format(
-                                   root=root, recorded=recorded, path=path))
+    if recorded is None:
+        return Path(bundled_sources_path()).resolve()
+    if not recorded.exists():
+        raise UsageError(_("the sources file {root} was used with, {recorded}, is gone: "
+                           "give --sources FILE --switch-sources").format(
+                               root=root, recorded=recorded))
+    return recorded
+
+
+def keep_to_sources(args: Any, path: Path) -> None:
+    """A data dir keeps to its sources (`data/demo` to the demo site): another file for
+    it needs --switch-sources.  The first file that loads for an existing data dir is
+    recorded."""
+    root = data_dir(args).root
+    recorded = recorded_sources(root)
+    if recorded not in (None, path) and not getattr(args, "switch_sources", False):
+        raise UsageError(_("data dir {root} uses sources file {recorded}, not {path}; add "
+                           "--switch-sources to switch it to that file").format(
+                               root=root, recorded=recorded, path=path))
     if root.is_dir() and recorded != path:
         record_sources(root, path)
-    return path
 
 
 def remember_sources(root: Path, config: Any) -> None:
@@ -86,7 +91,10 @@ def remember_sources(root: Path, config: Any) -> None:
 def config(args: Any) -> Any:
     from crawler.config import load_config
 
-    return load_config(sources_path(args))
+    path = sources_path(args)
+    loaded = load_config(path)  # a broken file is said first, and never recorded
+    keep_to_sources(args, path)
+    return loaded
 
 
 def app(args: Any, with_config: bool = False) -> App:
