@@ -18,18 +18,22 @@ HELP = "article counts by source and month, or a query's matches over time"
 
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("query", nargs="?",
-                   help="count this query's matches (see `newsmon search --help`) instead of "
-                        "the whole archive")
+                   help=_("count this query's matches (see `newsmon search --help`) instead of "
+                          "the whole archive"))
     p.add_argument("--by", choices=("day", "week", "month"),
-                   help="period of the counts (default: by the range; day up to two months, "
-                        "week up to a year, month beyond)")
-    p.add_argument("--source", action="append", metavar="S", help="only this source (repeatable)")
-    p.add_argument("--from", dest="date_from", metavar="D", help=f"published on or after: {FORMS}")
-    p.add_argument("--to", dest="date_to", metavar="D", help="published on or before")
+                   help=_("period of the counts (default: by the range; day up to two months, "
+                          "week up to a year, month beyond)"))
+    p.add_argument("--source", action="append", metavar="S",
+                   help=_("only this source (repeatable)"))
+    p.add_argument("--from", dest="date_from", metavar="D",
+                   help=_("published on or after: {forms}").format(forms=FORMS))
+    p.add_argument("--to", dest="date_to", metavar="D",
+                   help=_("published on or before (same forms; a month or year given here "
+                          "reaches its last day)"))
     p.add_argument("--all", action="store_true",
-                   help="count every matching article, not one per story")
+                   help=_("count every matching article, not one per story"))
     p.add_argument("--format", choices=("table", "json", "csv"), default="table",
-                   help="table: bar charts; json; csv rows of kind,key,count")
+                   help=_("table: bar charts; json; csv rows of kind,key,count"))
 
 
 def run(args: Any) -> int:
