@@ -23,13 +23,15 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/reprints.py --import 20000
 	$(BIN)/python benchmarks/analyzers.py
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(wildcard search/locale/*/LC_MESSAGES/*.po)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	# pip byte-compiles installed packages but not an editable one; where Python may not
 	# write .pyc files itself (PYTHONDONTWRITEBYTECODE), a cold search compiled ours each time
 	$(BIN)/python -m compileall -q crawler indexer search
+	# the Russian messages: search/locale/*/LC_MESSAGES/newsmon.po compiled into .mo
+	$(BIN)/python -m search.i18n
 	touch $(STAMP)
 
 clean:

@@ -336,6 +336,11 @@ class Archive:
                 chunk))
         return found
 
+    def source_names(self) -> set[str]:
+        """Every source the archive holds an article of."""
+        return {s for s, in self.db.execute(
+            "SELECT DISTINCT source FROM articles WHERE source IS NOT NULL")}
+
     def last_fetched(self) -> dict[str, str]:
         return dict(self.db.execute(
             "SELECT source, MAX(fetched) FROM articles WHERE source IS NOT NULL GROUP BY 1"))

@@ -78,6 +78,10 @@ class WordReadings(Protocol):
         cover the whole index (one begun by an older newsmon)."""
         ...
 
+    def similar(self, word: str, spread: int = 2, limit: int = 20_000) -> list[str]:
+        """Archived words and lemmas that may be a few edits from `word` (spelling fixes)."""
+        ...
+
     def close(self) -> None: ...
 
 

@@ -110,6 +110,23 @@ class Readings:
             return {}
         return {word: tuple(lemmas) for word, lemmas in found.items()}
 
+    def similar(self, word: str, spread: int = 2, limit: int = 20_000) -> list[str]:
+        """Archived words and their dictionary forms that may be a few edits from `word`:
+        the same first letter and a length within `spread` (candidates for a spelling fix)."""
+        if self.db is None or not word:
+            return []
+        first = word[0]
+        try:
+            bounds = (first, chr(ord(first) + 1), len(word) - spread, len(word) + spread)
+            rows = self.db.execute(
+                "SELECT word FROM readings WHERE word >= ? AND word < ? "
+                "AND length(word) BETWEEN ? AND ? UNION "
+                "SELECT lemma FROM readings WHERE lemma >= ? AND lemma < ? "
+                "AND length(lemma) BETWEEN ? AND ? LIMIT ?", (*bounds, *bounds, limit)).fetchall()
+        except sqlite3.Error:
+            return []
+        return [w for w, in rows]
+
     def forms(self, lemmas: Iterable[str]) -> frozenset[str] | None:
         """Every archived word (lower-case, ё folded) indexed under one of `lemmas`, or
         None when the file does not cover the whole index."""

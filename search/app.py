@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from indexer.archive import Archive
 from indexer.article import Article
 from indexer.store import DataDir
+from search.progress import bar, working
 
 if TYPE_CHECKING:
     from crawler.config import Config
@@ -69,13 +70,18 @@ class Timeline:
     counts: list[tuple[date, int]]
     sources: list[tuple[str, int]]
     undated: int = 0  # matches without a date, in no period
+    suggestion: str | None = None  # the query matched nothing: the repaired query
+    corrected: bool = False  # the counts are the suggestion's
 
     def to_json(self) -> dict[str, Any]:
-        return {"query": self.query, "by": self.by, "total": self.total,
-                "articles": self.articles,
-                "counts": [{"period": d.isoformat(), "count": n} for d, n in self.counts],
-                "sources": [{"source": s, "count": n} for s, n in self.sources],
-                "undated": self.undated}
+        record = {"query": self.query, "by": self.by, "total": self.total,
+                  "articles": self.articles,
+                  "counts": [{"period": d.isoformat(), "count": n} for d, n in self.counts],
+                  "sources": [{"source": s, "count": n} for s, n in self.sources],
+                  "undated": self.undated}
+        if self.suggestion:
+            record.update(suggestion=self.suggestion, corrected=self.corrected)
+        return record
 
 
 def _from_number(number: int) -> date:
@@ -407,7 +413,7 @@ class App:
         from search.importer import BadImportFile, import_jsonl
 
         try:
-            return import_jsonl(path, self.data_dir)
+            return import_jsonl(path, self.data_dir, progress=bar)
         except BadImportFile as exc:
             raise Invalid(str(exc)) from None
 
@@ -419,8 +425,9 @@ class App:
         with self.data_dir.open_archive() as archive:
             with archive.transaction():  # an archive made before stories gets them first
                 assigned = Stories(archive.db).assign_missing()
-            total = self.data_dir.index.rebuild(archive.iter_articles(),
-                                                story_of=archive.story_of)
+            total = self.data_dir.index.rebuild(
+                bar(archive.iter_articles(), archive.count(), "reindexing"),
+                story_of=archive.story_of)
             archive.mark_all_indexed()
         return assigned, total
 
@@ -446,7 +453,8 @@ class App:
     def compact(self) -> int:
         """Merge the index's segments into one; returns how many were merged."""
         self.data_dir.ensure_writable()
-        return self.data_dir.index.compact()
+        with working("merging index segments"):
+            return self.data_dir.index.compact()
 
     def check(self, force: bool = False) -> CheckReport:
         """The archive is the truth: the index gets what it lacks and loses what it should
@@ -458,7 +466,8 @@ class App:
             try:
                 indexed = index.ids()
             except IndexMissing as exc:
-                total = index.rebuild(archive.iter_articles(), story_of=archive.story_of)
+                total = index.rebuild(bar(archive.iter_articles(), archive.count(), "rebuilding"),
+                                      story_of=archive.story_of)
                 archive.mark_all_indexed()
                 return CheckReport(total, 0, total, 0, total, rebuilt=str(exc))
             archived = archive.ids()
@@ -467,8 +476,10 @@ class App:
                 _refuse_to_drop(archive, len(archived), len(extra))
             if missing:
                 archive.mark_indexed(missing, value=0)
-            repaired = self.data_dir.catch_up(archive)
-            index.delete(extra)
+            with working(f"indexing {len(missing)} missing articles" if missing
+                         else "checking"):
+                repaired = self.data_dir.catch_up(archive)
+                index.delete(extra)
         return CheckReport(len(archived), len(indexed), len(missing), len(extra), repaired)
 
     def reclean(self, sources: list[str], since: date | None, partial: bool) -> Counter[str]:
@@ -520,7 +531,8 @@ def _timeline(query: str, page: Results, by: str | None, day_from: date | None,
     return Timeline(query=query, by=by, total=page.total, articles=page.articles,
                     counts=sorted(buckets.items()),
                     sources=sorted(page.sources.items(), key=lambda kv: (-kv[1], kv[0])),
-                    undated=page.total - sum(days.values()))
+                    undated=page.total - sum(days.values()), suggestion=page.suggestion,
+                    corrected=page.corrected)
 
 
 def _refuse_to_drop(archive: Archive, archived: int, extra: int) -> None:

@@ -1,3 +1,4 @@
+# PYTHON_ARGCOMPLETE_OK  (argcomplete: this entry point completes)
 """`newsmon`: parsing the command line and dispatching to one module per command.
 
 Each command lives in search/commands/ and calls the application layer (search/app.py).
@@ -20,11 +21,13 @@ from typing import Any, NoReturn
 from indexer.text import terminal_safe
 from search.commands import COMMANDS
 from search.commands.common import UsageError, data_dir, default_data_dir
+from search.i18n import _, install_argparse
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{message} (see `{self.prog} --help`)")
+        raise UsageError(_("{message} (see `{prog} --help`)").format(
+            message=_close_match(message), prog=self.prog))
 
     def _parse_optional(self, arg_string: str) -> Any:
         """`-школа`, `-(ЕГЭ OR ОГЭ)` and `-"фраза"` are query text (README: `-word`), not
@@ -34,32 +37,66 @@ class _Parser(argparse.ArgumentParser):
         return super()._parse_optional(arg_string)
 
 
+def _close_match(message: str) -> str:
+    """`newsmon serch`: «unknown command 'serch'; did you mean search?»; a mistyped choice
+    of an option gets its close match too («invalid choice: 'dat'; did you mean date?»)."""
+    import difflib
+
+    found = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)$", message)
+    if not found:
+        return message
+    names = [a or b for a, b in re.findall(r"'([^']*)'|([^\s,']+)", found.group(2))]
+    close = difflib.get_close_matches(found.group(1), names, n=1, cutoff=0.6)
+    if not close:
+        return message
+    hint = _("; did you mean {name}?").format(name=close[0])
+    if message.startswith("argument COMMAND"):
+        return _("unknown command {name!r}").format(name=found.group(1)) + hint
+    return message[:found.start(2) - len(" (choose from ")] + hint
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"newsmon {version('newsmon')}"
+    except PackageNotFoundError:
+        return "newsmon (not installed)"
+
+
 def _module(command: str) -> Any:
     return importlib.import_module(f"search.commands.{COMMANDS[command]}")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="newsmon", description="News-monitoring crawler with a Russian "
-                     "search archive.")
+    install_argparse()
+    parser = _Parser(prog="newsmon", description=_("News-monitoring crawler with a Russian "
+                                                     "search archive."))
     parser.add_argument("--data-dir", type=Path,
-                        help="where the archive, index and logs live (env NEWSMON_DATA_DIR; "
-                             "default: the user data directory)")
+                        help=_("where the archive, index and logs live (env NEWSMON_DATA_DIR; "
+                               "default: the user data directory)"))
     parser.add_argument("--sources", type=Path,
-                        help="sources file (env NEWSMON_SOURCES; default: the bundled one)")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
-                                parser_class=_Parser)
+                        help=_("sources file (env NEWSMON_SOURCES; default: the one the data "
+                               "dir recorded, else the bundled one)"))
+    parser.add_argument("--switch-sources", action="store_true",
+                        help=_("use --sources FILE with a data dir that recorded another one "
+                               "(and record it instead)"))
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
         module = _module(name)
-        module.configure(sub.add_parser(name, help=module.HELP,
-                                        **getattr(module, "PARSER", {})))
+        options = dict(getattr(module, "PARSER", {}))
+        if "epilog" in options:
+            options["epilog"] = _(options["epilog"])
+        module.configure(sub.add_parser(name, help=_(module.HELP), description=_(module.HELP),
+                                        **options))
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    from indexer.index import IndexBusy, IndexMissing
-
     from crawler.config import ConfigError
     from indexer.archive import ReadOnly
+    from indexer.backend import IndexBusy, IndexMissing
     from indexer.store import DataDirError
     from search.app import Invalid, NotFound
     from search.dates import DateError
@@ -67,7 +104,12 @@ def main(argv: list[str] | None = None) -> int:
 
     args: Any = None
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        _complete(parser)
+        args = parser.parse_args(argv)
+        if args.command is None:  # bare `newsmon`: the help, on stdout, exit 0
+            parser.print_help()
+            return 0
         return _module(args.command).run(args)
     except (Invalid, ConfigError, DateError, QueryError, DataDirError, IndexMissing,
             ReadOnly) as exc:
@@ -75,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     except (IndexBusy, NotFound) as exc:
         return _fail(str(exc), 1)
     except KeyboardInterrupt:
-        return _fail("interrupted", 130)
+        return _fail(_("interrupted"), 130)
     except BrokenPipeError:
         sys.stderr.close()
         return 0
@@ -87,6 +129,20 @@ def main(argv: list[str] | None = None) -> int:
             return _fail(*known)
         where = _log_crash(args)
         return _fail(f"unexpected error: {type(exc).__name__}: {exc} (details in {where})", 1)
+
+
+def _complete(parser: argparse.ArgumentParser) -> None:
+    """Shell completion when argcomplete is installed and the shell asks for it:
+    `eval "$(register-python-argcomplete newsmon)"` in ~/.bashrc."""
+    import os
+
+    if "_ARGCOMPLETE" not in os.environ:
+        return
+    try:
+        import argcomplete
+    except ImportError:
+        return
+    argcomplete.autocomplete(parser)
 
 
 def _fail(message: str, code: int) -> int:

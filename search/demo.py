@@ -37,6 +37,7 @@ def run_demo(data_dir: DataDir, port: int = 0) -> int:
     from crawler.config import load_config
     from crawler.run import crawl
     from crawler.serve import SiteServer
+    from search.commands.common import record_sources
     from search.commands.crawl import print_report
     from search.engine import Searcher
 
@@ -47,12 +48,13 @@ def run_demo(data_dir: DataDir, port: int = 0) -> int:
     with SiteServer(site, port=port) as server:
         sources_file = demo_dir.root / "demo-sources.toml"
         sources_file.write_text(demo_sources(server.base), encoding="utf-8")
+        record_sources(demo_dir.root, sources_file.resolve())  # the demo archive keeps to it
         config = load_config(sources_file)
         print(f"newsmon demo: serving the bundled demo site on {server.base}")
         report = crawl(config, list(config.sources.values()), demo_dir)
     code = print_report(report, list(config.sources.values()))
     searcher = Searcher(demo_dir)
-    color = sys.stdout.isatty()
+    color = output.color(sys.stdout)
     for query in SAMPLE_QUERIES:
         page = searcher.search(query, limit=3)
         print(f"\n$ newsmon --data-dir {demo_dir.root} search '{query}'")

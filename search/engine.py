@@ -10,12 +10,14 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from indexer.analysis import lemma, spelling_candidates, word_forms
-from indexer.backend import Hit
+from indexer.analysis import lemma, word_forms
+from indexer.backend import Hit, WordReadings
 from indexer.store import DataDir
 from indexer.stories import Stories
 from indexer.words import WordCache, query_words
-from search.query import build, highlight_terms
+from search.i18n import _
+from search.query import QueryError, build, highlight_terms
+from search.repair import repair_word
 from search.snippets import Matcher, make_snippet
 
 
@@ -24,6 +26,7 @@ class Results:
     total: int  # stories when grouped, else articles
     hits: list[Hit] = field(default_factory=list)
     suggestion: str | None = None  # «Did you mean …?» when nothing matched
+    corrected: bool = False  # the hits are the suggestion's: the query itself matched nothing
     articles: int = 0  # matching articles, grouped or not
     days: dict[int, int] = field(default_factory=dict)  # with facets: matches per YYYYMMDD
     sources: dict[str, int] = field(default_factory=dict)  # with facets: matches per source
@@ -53,8 +56,21 @@ class Searcher:
             page = self.index.search(query, day_from=day_from, day_to=day_to, sources=sources,
                                      sort=sort, limit=limit, offset=offset, ids=ids,
                                      group=group, facets=facets)
+            if ids is not None:  # a watch matched against a run's articles: as it stands
+                if not page.total:
+                    return Results(total=0)
+            elif sources:  # a mistyped source is said, not an empty or a partial result
+                self._sources_known(sources)
             if not page.total:
-                return Results(total=0, suggestion=self._suggest(text, query))
+                suggestion = self._suggest(text, query, archived)
+                if suggestion:
+                    archived.close()
+                    found = self.search(suggestion, day_from=day_from, day_to=day_to,
+                                        sources=sources, sort=sort, limit=limit,
+                                        offset=offset, group=group, facets=facets)
+                    if found.total:
+                        return replace(found, suggestion=suggestion, corrected=True)
+                return Results(total=0, suggestion=suggestion)
             lemmas, prefixes = highlight_terms(query)
             forms = archived.forms(lemmas)
         finally:
@@ -74,19 +90,46 @@ class Searcher:
         return Results(total=page.total, hits=hits, articles=page.articles, days=page.days,
                        sources=page.sources)
 
-    def _suggest(self, text: str, query) -> str | None:
-        """A spelling of the query whose every word the archive knows, when one is near."""
+    def _sources_known(self, sources: list[str]) -> None:
+        """An unknown --source is a mistake to name, not an empty result."""
+        known = self.archive.source_names()
+        unknown = [s for s in sources if s not in known]
+        if unknown:
+            raise QueryError(_("unknown source {name!r} (the archive holds: {known})").format(
+                name=unknown[0], known=", ".join(sorted(known)) or "—"))
+
+    def _suggest(self, text: str, query, archived: WordReadings) -> str | None:
+        """The query with each word the archive lacks repaired (search/repair.py):
+        transliterated, typed on the other layout, or spelled as the archive spells it."""
         lemmas, _ = highlight_terms(query)
-        known = self.index.frequencies(lemmas)
+        counts: dict[str, int] = {}
+
+        def known(words: list[str]) -> dict[str, int]:
+            wanted = {w: lemma(w) for w in set(words) if w.isalpha()}
+            fresh = set(wanted.values()) - set(counts)
+            if fresh:
+                counts.update(self.index.frequencies(fresh))
+            return {w: counts[lem] for w, lem in wanted.items() if counts.get(lem)}
+
         fixes: dict[str, str] = {}
-        for word in {w.lower() for w in re.findall(r"[а-яё]{3,}(?!\*)", text, re.I)}:
-            if lemma(word) not in lemmas or known.get(lemma(word)):
-                continue  # excluded with NOT, part of a prefix, or known to the archive
-            options = self.index.frequencies(spelling_candidates(word))
-            best = max(options, key=options.__getitem__, default=None)
-            if best and options[best] and best not in text.lower():  # not a word it has
-                fixes[word] = best
+        typed = {w.lower() for w in _WORD.findall(text)}
+        for word in dict.fromkeys(_words(text)):
+            lower = word.lower()
+            if lemma(lower) not in lemmas or known([lower]):
+                continue  # excluded with NOT, part of a prefix or a field, or in the archive
+            fixed = repair_word(word, known, archived.similar)
+            if fixed and fixed.lower() not in typed:  # not «школа NOT школа»
+                fixes[word] = fixed
         if not fixes:
             return None
-        suggestion = re.sub(r"\w+", lambda m: fixes.get(m.group().lower(), m.group()), text)
-        return suggestion if suggestion.lower() != text.lower() else None
+        return _WORD.sub(lambda m: fixes.get(m.group(), m.group()), text)
+
+
+_WORD = re.compile(r"(?<![\w:*])[^\W\d_][\w'`]*(?![\w:*])")
+_OPERATORS = {"AND", "OR", "NOT", "И", "ИЛИ", "НЕ"}
+
+
+def _words(text: str) -> list[str]:
+    """The query's words outside quotes, operators and field names: what may be repaired."""
+    outside = " ".join(text.split('"')[0::2])
+    return [w for w in _WORD.findall(outside) if w not in _OPERATORS and len(w) >= 3]

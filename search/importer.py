@@ -47,9 +47,13 @@ def _articles(path: Path) -> Iterator[Article]:
             raise BadImportFile(f"{path}: not UTF-8 text") from None
 
 
-def import_jsonl(path: Path, data_dir: DataDir) -> Counter[str]:
-    for _ in _articles(path):
-        pass
+def _plain(items: Any, total: int | None = None, desc: str = "") -> Any:
+    return items
+
+
+def import_jsonl(path: Path, data_dir: DataDir, progress: Any = _plain) -> Counter[str]:
+    """`progress(items, total, desc)`: wraps the articles as they are archived (a bar)."""
+    count = sum(1 for _ in progress(_articles(path), None, "checking"))
     states: Counter[str] = Counter()
     changed: dict[str, bool] = {}  # id: is new
     # the signer's workers shingle and MinHash each batch while this process archives it
@@ -58,7 +62,7 @@ def import_jsonl(path: Path, data_dir: DataDir) -> Counter[str]:
         data_dir.catch_up(archive)
         with archive.transaction():
             stories = Stories(archive.db)
-            for batch in _batches(_articles(path)):
+            for batch in _batches(progress(_articles(path), count, "archiving")):
                 ordered = [a for a, _, _ in in_publication_order([(a, None, []) for a in batch])]
                 del batch
                 signing = signer.submit(ordered)
@@ -70,7 +74,8 @@ def import_jsonl(path: Path, data_dir: DataDir) -> Counter[str]:
         del stories
         _trim()
         ids = list(changed)
-        for start in range(0, len(ids), BATCH):
+        for start in progress(range(0, len(ids), BATCH), -(-len(ids) // BATCH),
+                              f"indexing (batches of {BATCH})"):
             chunk = ids[start:start + BATCH]
             data_dir.index_archived(archive, [(i, changed[i]) for i in chunk])
         if not ids:  # an empty file still leaves a searchable, empty index

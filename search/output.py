@@ -19,10 +19,18 @@ from typing import Any
 
 from indexer.backend import Hit
 from indexer.text import squash, terminal_safe
+from search.i18n import _, language, ngettext
 from search.snippets import HIT_END, HIT_START
 
 BOLD, RESET = "\x1b[1m", "\x1b[0m"
 _MARKED = re.compile(f"({HIT_START}[^{HIT_END}]*{HIT_END})")
+
+
+def color(stream: Any) -> bool:
+    """Bold and bars drawn only on a terminal, and never when NO_COLOR is set."""
+    import os
+
+    return not os.environ.get("NO_COLOR") and hasattr(stream, "isatty") and stream.isatty()
 
 
 def snippet(text: str, style: str) -> str:
@@ -73,24 +81,48 @@ def table(hits: list[Hit], total: int, offset: int, color: bool,
     """`articles`: the total is of stories, of which these articles match."""
     columns = shutil.get_terminal_size((120, 20)).columns
     lines = []
-    title_width = max(30, columns - 10 - 2 - 14 - 2)
-    for hit in hits:
-        day = (hit.published or "")[:10] or "—"
-        head = f"{day:<10}  {fit(hit.source, 14)}  {fit(hit.title, title_width)}".rstrip()
+    days = [when(hit.published) for hit in hits]
+    day_width = max((width(d) for d in days), default=10)
+    title_width = max(30, columns - day_width - 2 - 14 - 2)
+    for hit, day in zip(hits, days, strict=True):
+        head = f"{fit(day, day_width)}  {fit(hit.source, 14)}  {fit(hit.title, title_width)}"
+        head = head.rstrip()
         lines.append(f"{BOLD}{head}{RESET}" if color else head)
         lines.append("    " + snippet(hit.snippet, "ansi" if color else "plain"))
         lines.append(f"    {terminal_safe(hit.url)}  [{hit.id}]")
         if reprints_line(hit):
             lines.append(f"    {reprints_line(hit)}")
         lines.append("")
+    shown = (_("{first}–{last} of {total}").format(first=offset + 1, last=offset + len(hits),
+                                                   total=total)
+             if hits else _("none of {total}").format(total=total))
     if articles is None:
-        noun = "article" if total == 1 else "articles"
+        lines.append(ngettext("{shown} article", "{shown} articles", total).format(shown=shown))
     else:
-        noun = (f"{'story' if total == 1 else 'stories'} "
-                f"({articles} {'article' if articles == 1 else 'articles'})")
-    shown = f"{offset + 1}–{offset + len(hits)} of {total}" if hits else f"none of {total}"
-    lines.append(f"{shown} {noun}")
+        lines.append(ngettext("{shown} story", "{shown} stories", total).format(shown=shown)
+                     + " (" + ngettext("{n} article", "{n} articles", articles).format(
+                         n=articles) + ")")
     return "\n".join(lines)
+
+
+MONTHS_RU = ("янв", "фев", "мар", "апр", "мая", "июн", "июл", "авг", "сен", "окт", "ноя", "дек")
+
+
+def when(published: str | None) -> str:
+    """An article's date for a table: «2025-08-28» in English, «28 авг 2025, 12:15» in
+    Russian (the article's own local time)."""
+    if not published:
+        return "—"
+    if language() != "ru":
+        return published[:10]
+    try:
+        from datetime import datetime
+
+        moment = datetime.fromisoformat(published)
+    except ValueError:
+        return published[:10]
+    day = f"{moment.day} {MONTHS_RU[moment.month - 1]} {moment.year}"
+    return f"{day}, {moment:%H:%M}" if len(published) > 10 else day
 
 
 def csv_safe(value: object) -> str:
@@ -115,8 +147,9 @@ def dumps(data: object) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 
-def bars(counts: dict[str, int], size: int = 40) -> str:
-    """A terminal bar chart: one row a key, the longest bar `size` wide."""
+def bars(counts: dict[str, int], size: int = 40, draw: bool = True) -> str:
+    """A terminal bar chart: one row a key, the longest bar `size` wide; `draw` false
+    (a pipe, NO_COLOR): the counts alone."""
     if not counts:
         return "  (none)"
     top = max(counts.values()) or 1
@@ -124,6 +157,6 @@ def bars(counts: dict[str, int], size: int = 40) -> str:
     rows = []
     for key, value in counts.items():
         name = squash(key) or "—"
-        bar = "█" * max(1, round(size * value / top)) if value else ""
-        rows.append(f"  {name}{' ' * (label - width(name))}  {value:>6}  {bar}")
+        bar = "█" * max(1, round(size * value / top)) if value and draw else ""
+        rows.append(f"  {name}{' ' * (label - width(name))}  {value:>6}  {bar}".rstrip())
     return "\n".join(rows)

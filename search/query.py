@@ -13,6 +13,8 @@ from whoosh.fields import Schema
 from whoosh.qparser import FieldAliasPlugin, MultifieldParser
 from whoosh.query import AndNot, Not, NullQuery, Phrase, Prefix, Query, Term
 
+from search.i18n import _
+
 SEARCH_FIELDS = ("title", "body")
 HIGHLIGHT_FIELDS = ("title", "body")
 FIELD_ALIASES = {"tags": ["tag"], "body": ["lead", "text"]}
@@ -26,11 +28,43 @@ query language:
   title:ЕГЭ               a field: title, body (lead and text), author, section, tag,
                           source
   (ЕГЭ OR ОГЭ) выпускники parentheses group
+
+A query that matches nothing is repaired and run again, saying so on stderr: a word the
+archive lacks is transliterated (kolledzh: колледж, EGE: ЕГЭ), read on the Russian
+keyboard layout (ijkf: школа) or spelled as the archive spells it (колеж: колледж,
+химеи: химии). An unknown field, an operator with nothing beside it (школа AND) or an
+unknown --source is an error.
 """
+
+
+USER_FIELDS = ("title", "body", "lead", "text", "author", "section", "tag", "tags", "source")
+_FIELD = re.compile(r"(?<![\w:])([^\W\d_]\w*):(?=[^\s:])")
 
 
 class QueryError(ValueError):
     pass
+
+
+def _check_fields(outside: str) -> None:
+    for name in _FIELD.findall(outside):
+        if name.lower() not in USER_FIELDS:
+            raise QueryError(_("unknown field {name!r} (fields: title, body, lead, text, "
+                               "author, section, tag, source)").format(name=name))
+
+
+def _check_operators(outside: str) -> None:
+    """`школа AND`, `OR ЕГЭ`, `ЕГЭ AND OR ОГЭ`, `(школа NOT)`: an operator with nothing on
+    one side is a mistake to name, not something to guess at."""
+    tokens = re.findall(r"[()]|[^\s()]+", outside)
+    previous = None
+    for token in [*tokens, None]:
+        if previous in ("AND", "OR") and (token is None or token in ("AND", "OR", ")")):
+            raise QueryError(_("{operator} needs a word after it").format(operator=previous))
+        if previous == "NOT" and (token is None or token in ("AND", "OR", "NOT", ")")):
+            raise QueryError(_("{operator} needs a word after it").format(operator="NOT"))
+        if token in ("AND", "OR") and previous in (None, "(", "NOT"):
+            raise QueryError(_("{operator} needs a word before it").format(operator=token))
+        previous = token
 
 
 def normalize(text: str) -> str:
@@ -38,27 +72,30 @@ def normalize(text: str) -> str:
     if "\x00" in text:  # only a --queries file can carry one; never meant
         raise QueryError("the query holds a NUL character")
     if text.count('"') % 2:
-        raise QueryError("unbalanced quote in query")
+        raise QueryError(_("unbalanced quote in query"))
     parts = text.split('"')
     for i in range(0, len(parts), 2):  # outside quotes only
         part = parts[i]
         part = re.sub(r"(^|[\s(])-(?=[\w(])", r"\1NOT ", part)
         part = re.sub(r"(^|[\s(])\+(?=[\w(])", r"\1", part)
-        part = re.sub(r"(?<!\S)ИЛИ(?!\S)", "OR", part)
-        part = re.sub(r"(?<!\S)НЕ(?!\S)", "NOT", part)
-        part = re.sub(r"(?<!\S)И(?!\S)", "AND", part)
+        part = re.sub(r"(?<![^\s(])ИЛИ(?![^\s)])", "OR", part)
+        part = re.sub(r"(?<![^\s(])НЕ(?![^\s)])", "NOT", part)
+        part = re.sub(r"(?<![^\s(])И(?![^\s)])", "AND", part)
         part = re.sub(r"\S+\*", lambda m: m.group(0).lower().replace("ё", "е"), part)
         parts[i] = part
     depth = 0
     for char in "".join(parts[0::2]):
         depth += {"(": 1, ")": -1}.get(char, 0)
         if depth < 0:
-            raise QueryError("unbalanced parenthesis in query")
+            raise QueryError(_("unbalanced parenthesis in query"))
     if depth:
-        raise QueryError("unbalanced parenthesis in query")
+        raise QueryError(_("unbalanced parenthesis in query"))
+    outside = " PHRASE ".join(parts[0::2])
+    _check_fields(outside)
+    _check_operators(outside)
     normalized = '"'.join(parts).strip()
     if not normalized:
-        raise QueryError("empty query")
+        raise QueryError(_("empty query"))
     return normalized
 
 
@@ -91,5 +128,5 @@ def build(text: str, schema: Schema) -> Query:
     parser.add_plugin(FieldAliasPlugin(FIELD_ALIASES))
     query = parser.parse(normalize(text))
     if query is NullQuery or isinstance(query, type(NullQuery)):
-        raise QueryError("the query has no searchable words")
+        raise QueryError(_("the query has no searchable words"))
     return query

@@ -11,15 +11,25 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from indexer.store import DataDir
 from search import output
 from search.query import QueryError, build
 
-if TYPE_CHECKING:
-    from search.app import App
+
+class App(Protocol):
+    """What matching and digests need of the application layer (search/app.py's App, which
+    calls this module: a protocol, not an import, keeps the two out of a loop)."""
+
+    zone: ZoneInfo
+    data_dir: DataDir
+    config: Any
+
+    def search(self, query: str, **options: Any) -> Any: ...
+
+    def watches(self) -> list[dict[str, Any]]: ...
 
 
 def check_query(data_dir: DataDir, query: str) -> None:

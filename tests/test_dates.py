@@ -70,12 +70,33 @@ TODAY = date(2026, 11, 26)
     ("сегодня", False, TODAY),
     ("yesterday", False, date(2026, 11, 25)),
     ("вчера", True, date(2026, 11, 25)),
+    ("позавчера", False, date(2026, 11, 24)),
+    ("7д", False, date(2026, 11, 19)),
+    ("08.2025", False, date(2025, 8, 1)),
+    ("08.2025", True, date(2025, 8, 31)),
+    ("август 2025", False, date(2025, 8, 1)),
+    ("август 2025", True, date(2025, 8, 31)),   # a month reaches its last day
+    ("Август 2025 года", True, date(2025, 8, 31)),
+    ("1 августа 2025", True, date(2025, 8, 1)),  # a day is a day
+    ("1 авг. 2025", False, date(2025, 8, 1)),
+    ("march 2025", True, date(2025, 3, 31)),
+    ("февраль", True, date(2026, 2, 28)),        # no year: the latest one not to come
+    ("декабрь", False, date(2025, 12, 1)),
+    ("2 недели назад", False, date(2026, 11, 12)),
+    ("неделю назад", False, date(2026, 11, 19)),
+    ("3 days ago", False, date(2026, 11, 23)),
+    # the rarer forms go to dateparser
+    ("в прошлом месяце", True, date(2026, 10, 31)),
+    ("last month", False, date(2026, 10, 1)),
+    ("last week", False, date(2026, 11, 19)),
 ])
 def test_search_date_bounds(text, end, expected):
     assert parse_bound(text, TODAY, end=end) == expected
 
 
-@pytest.mark.parametrize("text", ["2025-13", "31.02.2025", "last week", "12/03/2025", ""])
+@pytest.mark.parametrize("text", ["2025-13", "31.02.2025", "31 февраля 2025", "13.2025",
+                                  "12/03/2025", "", "марафон"])
 def test_bad_search_dates(text):
+    """Numbers in no known order (12/03/2025) are refused, not guessed."""
     with pytest.raises(DateError):
         parse_bound(text, TODAY, end=False)

@@ -22,9 +22,15 @@ def run(args: Any) -> int:
 
     common.positive(args.keep, "--keep", 100_000)
     try:
-        path, count = backup(common.data_dir(args), common.sources_path(args), args.dir,
+        path, count = backup(common.data_dir(args), _sources(args), args.dir,
                              keep=args.keep)
     except BackupError as exc:
         raise common.UsageError(str(exc)) from None
     print(f"backed up {count} articles to {path}")
     return 0
+
+
+def _sources(args: Any) -> Any:
+    path = common.sources_path(args)
+    common.keep_to_sources(args, path)
+    return path

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from search.app import App, Invalid
+from search.i18n import _
 
 MAX_LIMIT = 10_000
 
@@ -29,11 +30,62 @@ def data_dir(args: Any) -> Any:
     return DataDir(Path(path).expanduser())
 
 
+SOURCES_RECORD = "sources-file"  # in the data dir: the sources file it was first used with
+
+
+def recorded_sources(root: Path) -> Path | None:
+    try:
+        text = (root / SOURCES_RECORD).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return Path(text) if text else None
+
+
+def record_sources(root: Path, path: Path) -> None:
+    """Remember the sources file of a data dir (a read-only one is left as it is)."""
+    try:
+        (root / SOURCES_RECORD).write_text(f"{path}\n", encoding="utf-8")
+    except OSError:
+        pass
+
+
 def sources_path(args: Any) -> Path:
+    """The sources file: --sources (or NEWSMON_SOURCES), else the one the data dir
+    recorded when first used, else the bundled one."""
     from crawler.config import bundled_sources_path
 
-    return Path(args.sources or os.environ.get("NEWSMON_SOURCES")
-                or bundled_sources_path()).expanduser()
+    given = args.sources or os.environ.get("NEWSMON_SOURCES")
+    if given:
+        return Path(given).expanduser().resolve()
+    root = data_dir(args).root
+    recorded = recorded_sources(root)
+    if recorded is None:
+        return Path(bundled_sources_path()).resolve()
+    if not recorded.exists():
+        raise UsageError(_("the sources file {root} was used with, {recorded}, is gone: "
+                           "give --sources FILE --switch-sources").format(
+                               root=root, recorded=recorded))
+    return recorded
+
+
+def keep_to_sources(args: Any, path: Path) -> None:
+    """A data dir keeps to its sources (`data/demo` to the demo site): another file for
+    it needs --switch-sources.  The first file that loads for an existing data dir is
+    recorded."""
+    root = data_dir(args).root
+    recorded = recorded_sources(root)
+    if recorded not in (None, path) and not getattr(args, "switch_sources", False):
+        raise UsageError(_("data dir {root} uses sources file {recorded}, not {path}; add "
+                           "--switch-sources to switch it to that file").format(
+                               root=root, recorded=recorded, path=path))
+    if root.is_dir() and recorded != path:
+        record_sources(root, path)
+
+
+def remember_sources(root: Path, config: Any) -> None:
+    """After a data dir is made (the first crawl): record the sources it is made with."""
+    if recorded_sources(root) is None:
+        record_sources(root, Path(config.path).resolve())
 
 
 def queue(args: Any) -> str | None:
@@ -44,7 +96,10 @@ def queue(args: Any) -> str | None:
 def config(args: Any) -> Any:
     from crawler.config import load_config
 
-    return load_config(sources_path(args))
+    path = sources_path(args)
+    loaded = load_config(path)  # a broken file is said first, and never recorded
+    keep_to_sources(args, path)
+    return loaded
 
 
 def app(args: Any, with_config: bool = False) -> App:
@@ -53,7 +108,8 @@ def app(args: Any, with_config: bool = False) -> App:
 
 def positive(value: int | None, name: str, maximum: int = MAX_LIMIT) -> None:
     if value is not None and not 0 <= value <= maximum:
-        raise UsageError(f"{name} must be between 0 and {maximum}, not {value}")
+        raise UsageError(_("{name} must be between 0 and {maximum}, not {value}").format(
+            name=name, maximum=maximum, value=value))
 
 
 def day(text: str | None, end: bool = False, today: date | None = None) -> date | None:

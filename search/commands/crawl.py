@@ -14,7 +14,9 @@ HELP = "crawl sources, archive and index new articles"
 
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("slugs", nargs="*", metavar="SLUG", help="sources to crawl (default: all)")
-    p.add_argument("--since", help="skip articles published before this date")
+    p.add_argument("--since", metavar="D",
+                   help="skip articles published before this date (the forms of "
+                        "`newsmon search --from`)")
     p.add_argument("--max-articles", type=int, help="fetch at most N articles in this run")
     p.add_argument("--backfill", type=int, metavar="PAGES",
                    help="follow listings this many pages deep, even past archived articles "
@@ -36,7 +38,9 @@ def run(args: Any) -> int:
     since = common.day(args.since)
     data_dir = common.data_dir(args)
     data_dir.ensure_writable()
+    common.remember_sources(data_dir.root, config)
     try:
+        # on a terminal the archive pipeline counts the articles fetched (crawler/pipeline.py)
         report = crawl(config, sources, data_dir, max_articles=args.max_articles, since=since,
                        backfill=args.backfill, run_id=args.run_id, queue=common.queue(args))
     except (SourceBusy, QueueError) as exc:

@@ -45,6 +45,12 @@ def run(args: Any) -> int:
                     print(terminal_safe(report.line()))
             return 1 if any(not r.ok for r in reports) else 0
         since = common.day(args.since or "1d", today=today)
+        if args.write:  # a place it cannot write is said before anything is printed
+            try:
+                args.write.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise common.UsageError(f"cannot write into {args.write}: "
+                                        f"{exc.strerror}") from None
         groups = app.digest(since)
         zone = app.zone_name
     text = watch.render(groups, args.format, since, zone)

@@ -13,7 +13,9 @@ HELP = "run the current cleaner again on the archived pages and update the artic
 
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("slugs", nargs="*", metavar="SOURCE", help="only these sources")
-    p.add_argument("--since", metavar="D", help="only articles published on or after D")
+    p.add_argument("--since", metavar="D",
+                   help="only articles published on or after D (the forms of "
+                        "`newsmon search --from`)")
     p.add_argument("--partial", action="store_true",
                    help="only articles archived partial (the page's text was not found)")
 

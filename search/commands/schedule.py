@@ -50,6 +50,7 @@ def run(args: Any) -> int:
         os.environ["NEWSMON_QUEUE"] = queue  # every run it starts is a worker of the queue
     data_dir = common.data_dir(args)
     data_dir.ensure_writable()
+    common.remember_sources(data_dir.root, config)
     setup_logging(data_dir)
     scheduler = Scheduler(config=config, sources_path=config.path, data_dir=data_dir,
                           sources=sources, jobs=args.jobs, timeout=args.timeout,

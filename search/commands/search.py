@@ -12,6 +12,8 @@ from typing import Any
 from indexer.text import terminal_safe
 from search import output
 from search.commands import common
+from search.dates import FORMS
+from search.i18n import _
 from search.query import QUERY_HELP, QueryError
 
 HELP = "search the archive"
@@ -20,69 +22,157 @@ CSV_FIELDS = ["id", "published", "source", "title", "url", "score", "snippet", "
               "story_size"]
 
 
+def limit(text: str) -> int | str:
+    if text.strip().lower() in ("all", "все"):
+        return "all"
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r} (a number or all)") \
+            from None
+
+
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("query", nargs="?", help="the query (see below)")
+    p.add_argument("query", nargs="?", help=_("the query (see below)"))
     p.add_argument("--from", dest="date_from", metavar="D",
-                   help="published on or after: 2025, 2025-03, 2025-03-12, 12.03.2025, 7d, 2w, "
-                        "today, yesterday")
-    p.add_argument("--to", dest="date_to", metavar="D", help="published on or before (same forms)")
-    p.add_argument("--source", action="append", metavar="S", help="only this source (repeatable)")
+                   help=_("published on or after: {forms}").format(forms=FORMS))
+    p.add_argument("--to", dest="date_to", metavar="D",
+                   help=_("published on or before (same forms; a month or year given here "
+                          "reaches its last day)"))
+    p.add_argument("--source", action="append", metavar="S",
+                   help=_("only this source (repeatable)"))
     p.add_argument("--sort", choices=("relevance", "date"), default="relevance")
-    p.add_argument("--limit", type=int, default=10, help="hits to show (default 10)")
-    p.add_argument("--offset", type=int, default=0, help="skip this many hits first")
-    p.add_argument("--format", choices=("table", "json", "jsonl", "csv"), default="table")
+    p.add_argument("--limit", type=limit, default=10,
+                   help=_("hits to show (default 10; `all`: every hit, at most {n})").format(
+                       n=common.MAX_LIMIT))
+    p.add_argument("--offset", type=int, default=0, help=_("skip this many hits first"))
+    p.add_argument("--format", choices=("table", "json", "jsonl", "csv"),
+                   help=_("default: table; JSON lines with --queries"))
     p.add_argument("--count", action="store_true",
-                   help="print only the number of hits (stories; articles with --all)")
+                   help=_("print only the number of hits (stories; articles with --all)"))
     p.add_argument("--all", action="store_true",
-                   help="every matching article, not one per story (reprints folded)")
+                   help=_("every matching article, not one per story (reprints folded)"))
     p.add_argument("--queries", type=Path, metavar="FILE",
-                   help="run one query per line of FILE, printing JSON lines")
+                   help=_("run one query per line of FILE (JSON lines out, or --format "
+                          "csv|table; --count: the totals alone)"))
 
 
 def run(args: Any) -> int:
-    common.positive(args.limit, "--limit")
+    if args.limit != "all":
+        common.positive(args.limit, "--limit")
     common.positive(args.offset, "--offset", 10_000_000)
     day_from, day_to = common.day(args.date_from), common.day(args.date_to, end=True)
     if day_from and day_to and day_from > day_to:
         raise common.UsageError(f"--from {args.date_from} is after --to {args.date_to}")
     options = {"day_from": day_from, "day_to": day_to, "sources": args.source, "sort": args.sort,
-               "limit": args.limit, "offset": args.offset, "group": not args.all}
+               "limit": 10 if args.limit == "all" else args.limit, "offset": args.offset,
+               "group": not args.all}
     if args.queries and args.query:
         raise common.UsageError("give either QUERY or --queries FILE, not both")
     if not args.queries and not args.query:
-        raise common.UsageError("a query is required (or --queries FILE)")
+        raise common.UsageError(_("a query is required (or --queries FILE)"))
     with common.app(args) as app:
         if args.queries:
-            for line_no, query in _query_lines(args.queries):
-                try:
-                    page = app.search(query, **options)
-                    record: dict[str, Any] = {"query": query, "total": page.total,
-                                              "articles": page.articles,
-                                              "hits": [output.hit_json(h) for h in page.hits]}
-                    if page.suggestion:
-                        record["suggestion"] = page.suggestion
-                except QueryError as exc:
-                    record = {"query": query, "error": f"line {line_no}: {exc}"}
-                print(json.dumps(record, ensure_ascii=False))
-            return 0
-        page = app.search(args.query, **options)
-    if page.suggestion:
-        print(f"newsmon: no articles match; did you mean: {terminal_safe(page.suggestion)}",
+            return _batch(app, args, options)
+        page = _search(app, args.query, args, options)
+    if page.corrected:
+        print("newsmon: " + _("no articles match «{query}»; did you mean: {suggestion} — "
+                              "showing its hits").format(query=terminal_safe(args.query),
+                                                         suggestion=terminal_safe(
+                                                             page.suggestion or "")),
               file=sys.stderr)
+    elif page.suggestion:
+        print("newsmon: " + _("no articles match; did you mean: {suggestion}").format(
+            suggestion=terminal_safe(page.suggestion)), file=sys.stderr)
+    fmt = args.format or "table"
     if args.count:
         print(page.total)
-    elif args.format == "json":
-        print(output.dumps([output.hit_json(h) for h in page.hits]))
-    elif args.format == "jsonl":
-        for hit in page.hits:
-            print(json.dumps(output.hit_json(hit), ensure_ascii=False))
-    elif args.format == "csv":
+    elif fmt in ("json", "jsonl"):
+        hits = [_hit_json(h, page) for h in page.hits]
+        if fmt == "json":
+            print(output.dumps(hits))
+        for hit in hits if fmt == "jsonl" else ():
+            print(json.dumps(hit, ensure_ascii=False))
+    elif fmt == "csv":
         rows = [{**output.hit_json(h), "snippet": output.snippet(h.snippet, "plain")}
                 for h in page.hits]
         sys.stdout.write(output.to_csv(rows, CSV_FIELDS))
     else:
-        print(output.table(page.hits, page.total, args.offset, sys.stdout.isatty(),
+        print(output.table(page.hits, page.total, args.offset, output.color(sys.stdout),
                            None if args.all else page.articles))
+    return 0
+
+
+def _search(app: Any, query: str, args: Any, options: dict[str, Any]) -> Any:
+    if args.limit == "all" and not args.count:  # the total first, then that many hits
+        total = app.search(query, **{**options, "limit": 0}).total
+        options = {**options, "limit": min(common.MAX_LIMIT, max(0, total - args.offset))}
+    return app.search(query, **options)
+
+
+def _hit_json(hit: Any, page: Any) -> dict[str, Any]:
+    """A hit of a corrected query says which query it matched."""
+    record = output.hit_json(hit)
+    if page.corrected:
+        record["corrected_query"] = page.suggestion
+    return record
+
+
+def _batch(app: Any, args: Any, options: dict[str, Any]) -> int:
+    """`--queries FILE`: JSON lines (`{"query", "total", "articles", "hits"}`; with a
+    corrected query also `suggestion` and `corrected`), CSV rows or tables."""
+    fmt = "jsonl" if args.format in (None, "json") else args.format
+    records = []
+    for line_no, query in _query_lines(args.queries):
+        try:
+            page = _search(app, query, args, options)
+            record: dict[str, Any] = {"query": query, "total": page.total,
+                                      "articles": page.articles}
+            if not args.count:
+                record["hits"] = [_hit_json(h, page) for h in page.hits]
+            if page.suggestion:
+                record["suggestion"] = page.suggestion
+                record["corrected"] = page.corrected
+            record["_page"] = page
+        except QueryError as exc:
+            record = {"query": query, "error": f"line {line_no}: {exc}"}
+        if fmt == "jsonl":  # streamed: a long file shows its first answers at once
+            record.pop("_page", None)
+            print(json.dumps(record, ensure_ascii=False), flush=True)
+        else:
+            records.append(record)
+    if fmt == "csv":
+        if args.count:
+            sys.stdout.write(output.to_csv(
+                ({"query": r["query"], "total": r.get("total"), "articles": r.get("articles"),
+                  "error": r.get("error")} for r in records),
+                ["query", "total", "articles", "error"]))
+        else:
+            rows = [{"query": r["query"], "error": r.get("error"),
+                     **({f: None for f in CSV_FIELDS} if "error" in r else {}),
+                     **({**output.hit_json(h), "snippet": output.snippet(h.snippet, "plain")}
+                        if h else {})}
+                    for r in records for h in (r["_page"].hits or [None] if "_page" in r
+                                               else [None])]
+            sys.stdout.write(output.to_csv(
+                [{f: row.get(f) for f in ["query", *CSV_FIELDS, "error"]} for row in rows],
+                ["query", *CSV_FIELDS, "error"]))
+    elif fmt == "table":
+        color = output.color(sys.stdout)
+        for record in records:
+            if "error" in record:
+                print(f"{terminal_safe(record['query'])}: {record['error']}\n")
+            elif args.count:
+                print(f"{record['total']:>8}  {terminal_safe(record['query'])}")
+            else:
+                page = record["_page"]
+                print(f"== {terminal_safe(record['query'])}")
+                if page.suggestion:
+                    print(_("did you mean: {suggestion}").format(
+                        suggestion=terminal_safe(page.suggestion))
+                          + (_(" — showing its hits") if page.corrected else ""))
+                print(output.table(page.hits, page.total, args.offset, color,
+                                   None if args.all else page.articles) + "\n")
     return 0
 
 

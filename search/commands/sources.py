@@ -8,6 +8,7 @@ from typing import Any
 from indexer.text import terminal_safe
 from search import output
 from search.commands import common
+from search.i18n import _
 
 HELP = "the configured sources"
 
@@ -28,10 +29,11 @@ def run(args: Any) -> int:
     if args.format == "json":
         print(output.dumps(rows))
         return 0
-    print(f"sources from {config.path}")
+    print(_("sources from {path}").format(path=config.path))
     for row in rows:
-        print(f"{row['slug']:<14} {row['articles']:>6} articles  every {row['every']:<4} "
-              f"topic {row['topic']:<9} {terminal_safe(row['name'])}  {row['home']}")
+        print(f"{row['slug']:<14} {row['articles']:>6} {_('articles')}  {_('every')} "
+              f"{row['every']:<4} {_('topic')} {row['topic']:<9} {terminal_safe(row['name'])}  "
+              f"{row['home']}")
     return 0
 
 

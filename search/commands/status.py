@@ -9,6 +9,7 @@ from indexer.text import terminal_safe
 from search import output
 from search.app import STALE_RUNS
 from search.commands import common
+from search.i18n import _
 
 HELP = "what the last runs did, per source"
 
@@ -29,12 +30,14 @@ def run(args: Any) -> int:
     for row in rows:
         last = row["last_run"]
         if last:
-            state = (f"last run {last['started'][:16].replace('T', ' ')} {last['outcome']}, "
-                     f"{last['articles_new']} new, {last['errors']} errors")
+            state = _("last run {started} {outcome}, {new} new, {errors} errors").format(
+                started=last["started"][:16].replace("T", " "), outcome=last["outcome"],
+                new=last["articles_new"], errors=last["errors"])
         else:
-            state = "never run"
-        print(f"{row['source']:<14} {row['articles']:>6} articles  {row['runs']:>4} runs  "
-              f"{state}; next {row['next_run'][:16].replace('T', ' ')}")
+            state = _("never run")
+        print(f"{row['source']:<14} {row['articles']:>6} {_('articles')}  {row['runs']:>4} "
+              f"{_('runs')}  {state}; "
+              + _("next {when}").format(when=row["next_run"][:16].replace("T", " ")))
         if last and last["messages"]:
             print(f"{'':<14} {terminal_safe(str(last['messages'][0]))}")
         if row["partial"] or row["rejected"]:

@@ -18,13 +18,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from search import watch as watches
 from search.notify import ChannelError, messages
-
-if TYPE_CHECKING:
-    from search.app import App
+from search.watch import App  # the application layer, as a protocol (no import loop)
 
 WINDOW_DAYS = 30  # without --since, matches archived in the last 30 days are delivered
 
