@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", type=Path,
                         help="where the archive, index and logs live (env NEWSMON_DATA_DIR; "
                              "default: the user data directory)")
+    parser.add_argument("--database", metavar="URL",
+                        help="keep the search index in PostgreSQL, e.g. postgresql://host/db "
+                             "(env NEWSMON_DATABASE; the archive stays in the data dir)")
     parser.add_argument("--sources", type=Path,
                         help="sources file (env NEWSMON_SOURCES; default: the bundled one)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
