@@ -59,10 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from indexer.index import IndexBusy, IndexMissing
-
     from crawler.config import ConfigError
     from indexer.archive import ReadOnly
+    from indexer.backend import IndexBusy, IndexMissing
     from indexer.store import DataDirError
     from search.app import Invalid, NotFound
     from search.dates import DateError
