@@ -96,6 +96,16 @@ def migrate(url: str, upto: int | None = None) -> int:
     known = migrations()
     latest = max(v for v, _, _ in known)
     with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
+        # read first, so an index already current is opened without writing (a replica)
+        if conn.execute("SELECT to_regclass('schema_version')").fetchone()[0]:
+            found = conn.execute(
+                "SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+            if found > latest:
+                raise IndexNewer(
+                    f"search index at {_location(url)} has schema version {found}, "
+                    f"newer than this newsmon's {latest}: upgrade newsmon")
+            if found == latest or (upto is not None and found >= upto):
+                return found
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
             conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY "
