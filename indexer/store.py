@@ -6,7 +6,7 @@ import fcntl
 import logging
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from typing import IO
@@ -36,6 +36,10 @@ class Locked(RuntimeError):
 @dataclass(frozen=True)
 class DataDir:
     root: Path
+    # the search index's PostgreSQL URL (`--database`, NEWSMON_DATABASE); None: Whoosh in
+    # the data dir.  The archive stays SQLite in the data dir either way.
+    database: str | None = field(
+        default_factory=lambda: os.environ.get("NEWSMON_DATABASE") or None)
 
     @property
     def archive_path(self) -> Path:
@@ -43,7 +47,12 @@ class DataDir:
 
     @property
     def index(self) -> IndexBackend:
-        """The search index: Whoosh, embedded in the data dir, is the default backend."""
+        """The search index: Whoosh, embedded in the data dir, is the default backend;
+        with a database URL, PostgreSQL (indexer/postgres_index.py)."""
+        if self.database:
+            from indexer.postgres_index import PostgresIndex
+
+            return PostgresIndex(self.database)
         from indexer.whoosh_index import WhooshIndex
 
         return WhooshIndex(self.root / "index")

@@ -27,7 +27,11 @@ def data_dir(args: Any) -> Any:
     from indexer.store import DataDir
 
     path = args.data_dir or os.environ.get("NEWSMON_DATA_DIR") or default_data_dir()
-    return DataDir(Path(path).expanduser())
+    database = getattr(args, "database", None)
+    if database:  # for the processes a command starts too (a crawl's spider)
+        os.environ["NEWSMON_DATABASE"] = database
+    return DataDir(Path(path).expanduser(), database or os.environ.get("NEWSMON_DATABASE")
+                   or None)
 
 
 SOURCES_RECORD = "sources-file"  # in the data dir: the sources file it was first used with

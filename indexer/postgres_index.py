@@ -1,0 +1,619 @@
+"""The search index in PostgreSQL: newsmon's server IndexBackend (indexer/backend.py).
+
+Selected with `--database postgresql://…` or NEWSMON_DATABASE (indexer/store.py); the
+archive stays SQLite in the data dir.  PostgreSQL does the full-text matching, but over
+newsmon's OWN Russian analysis (indexer/analysis.py), not a PostgreSQL dictionary:
+
+* indexing runs each field through the same tokenizer Whoosh indexes with (pymorphy3
+  lemmas, ё folded, every near-tie reading at the word's position) and writes the
+  result as a tsvector literal, `'lemma':pos[weight] …`, so positions (phrases) and
+  field weights survive: A title, B author, C section, D lead and body.  Fields are laid
+  out author, section, title, body, a position apart, so only the body's tail is hit by
+  PostgreSQL's limits (a position is at most 16383; 256 positions a lexeme are kept);
+* the query tree search/query.py builds (whoosh.query objects) is translated to a
+  tsquery literal cast with `::tsquery` (the lemmas are already normalized; to_tsquery
+  would run PostgreSQL's parser over them again): `&`, `|`, `!`, `<->` for phrases,
+  `:*` for prefixes, a weight per field (`'школа':A` is title:школа).  Parts on other
+  fields (source, id, url, tags, published ranges) become SQL conditions beside it;
+* filters are SQL on columns (`day` YYYYMMDD, `source`, `id`); totals are exact
+  (count over the match); grouping by story is DISTINCT ON the story with the best
+  ranked article first; facets are counts per day and per source over the matches.
+
+Scores are ts_rank_cd (cover density), not Whoosh's BM25F: the same query finds the
+same articles and the same totals, and sort=date gives the same order, but relevance
+order and score values differ.  Schema: numbered SQL files in indexer/pg_migrations/,
+each applied in one transaction and recorded in `schema_version`; an index of an older
+schema is upgraded when opened, a newer one refused.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from whoosh.query import (
+    And,
+    AndNot,
+    DateRange,
+    Every,
+    ExpandingTerm,
+    Not,
+    NullQuery,
+    NumericRange,
+    Or,
+    Phrase,
+    Prefix,
+    Query,
+    Term,
+    TermRange,
+    Wildcard,
+)
+
+from indexer import analysis
+from indexer.analysis import STOP_WORDS
+from indexer.article import Article
+from indexer.backend import Hit, IndexBusy, IndexMissing, SearchPage, Write
+from indexer.stories import story_number
+
+MIGRATIONS = Path(__file__).with_name("pg_migrations")
+WRITE_TIMEOUT = 120.0
+FLUSH = 2000  # rows per COPY
+WEIGHTS = {"title": "A", "author": "B", "section": "C", "body": "D"}
+MAX_POS = 16383  # PostgreSQL's largest tsvector position
+MAX_LEXEME = 2000  # bytes; PostgreSQL refuses lexemes over 2047
+WRITE_LOCK = 0x6E6577736D6F6E  # pg_advisory_xact_lock key: "newsmon"
+COLUMNS = ("id", "url", "source", "title", "published", "published_at", "day", "story",
+           "tags", "doc")
+_WORD = re.compile(r"\w+")
+_POOLS: dict[str, Any] = {}
+
+
+class IndexNewer(IndexMissing):
+    """The database's index schema is newer than this newsmon knows."""
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, SQL) of every migration file, in order."""
+    found = []
+    for path in sorted(MIGRATIONS.glob("[0-9][0-9][0-9]_*.sql")):
+        found.append((int(path.name[:3]), path.stem, path.read_text(encoding="utf-8")))
+    return found
+
+
+def latest_version() -> int:
+    return max(v for v, _, _ in migrations())
+
+
+def migrate(url: str, upto: int | None = None) -> int:
+    """Create or upgrade the index schema at `url` (to `upto`, default the latest); each
+    migration in its own transaction under the write lock.  Returns the version now."""
+    import psycopg
+
+    known = migrations()
+    latest = max(v for v, _, _ in known)
+    with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
+        # read first, so an index already current is opened without writing (a replica)
+        if conn.execute("SELECT to_regclass('schema_version')").fetchone()[0]:
+            found = conn.execute(
+                "SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+            if found > latest:
+                raise IndexNewer(
+                    f"search index at {_location(url)} has schema version {found}, "
+                    f"newer than this newsmon's {latest}: upgrade newsmon")
+            if found == latest or (upto is not None and found >= upto):
+                return found
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+            conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY "
+                         "KEY, name text NOT NULL, applied timestamptz NOT NULL DEFAULT now())")
+        current = 0
+        for version, name, sql in known:
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+                current = conn.execute(
+                    "SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+                if current > latest:
+                    raise IndexNewer(
+                        f"search index at {_location(url)} has schema version {current}, "
+                        f"newer than this newsmon's {latest}: upgrade newsmon")
+                if version <= current or (upto is not None and version > upto):
+                    continue
+                conn.execute(sql)
+                conn.execute("INSERT INTO schema_version (version, name) VALUES (%s, %s)",
+                             (version, name))
+                current = version
+        return current
+
+
+def _location(url: str) -> str:
+    """host:port/dbname, without user or password."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        info = conninfo_to_dict(url)
+    except Exception:
+        return "PostgreSQL"
+    return (f"postgresql://{info.get('host', 'localhost')}:{info.get('port', 5432)}"
+            f"/{info.get('dbname', '')}")
+
+
+class PostgresIndex:
+    """The index in one PostgreSQL database (IndexBackend; see indexer/backend.py)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    @property
+    def location(self) -> str:
+        return _location(self.url)
+
+    # --- connections ------------------------------------------------------------------------
+
+    def _pool(self) -> Any:
+        pool = _POOLS.get(self.url)
+        if pool is None:
+            import psycopg
+            from psycopg_pool import ConnectionPool, PoolTimeout
+
+            try:
+                migrate(self.url)
+            except psycopg.OperationalError as exc:
+                raise IndexMissing(f"cannot reach the search index at {self.location} "
+                                   f"({_first_line(exc)})") from None
+            pool = ConnectionPool(self.url, min_size=1, max_size=4, open=False, timeout=30,
+                                  kwargs={"connect_timeout": 10})
+            try:
+                pool.open(wait=True, timeout=15)
+            except PoolTimeout:
+                pool.close()
+                raise IndexMissing(f"cannot reach the search index at {self.location}"
+                                   ) from None
+            _POOLS[self.url] = pool
+        return pool
+
+    @contextmanager
+    def _conn(self) -> Iterator[Any]:
+        import psycopg
+
+        try:
+            with self._pool().connection() as conn:
+                yield conn
+        except psycopg.errors.LockNotAvailable:
+            raise IndexBusy(f"search index at {self.location} stayed locked for "
+                            f"{WRITE_TIMEOUT:.0f} s by another newsmon process") from None
+        except psycopg.errors.UndefinedTable as exc:
+            raise IndexMissing(f"search index at {self.location} is damaged "
+                               f"({_first_line(exc)}); run `newsmon reindex`") from None
+        except psycopg.OperationalError as exc:
+            raise IndexMissing(f"search index at {self.location} cannot be read "
+                               f"({_first_line(exc)})") from None
+
+    def close(self) -> None:
+        pool = _POOLS.pop(self.url, None)
+        if pool is not None:
+            pool.close()
+
+    def _target(self, conn: Any) -> tuple[str, str]:
+        """Where readings are saved (analysis.ReadingsCache): this database's index."""
+        row = conn.execute("SELECT value FROM index_meta WHERE key = 'instance'").fetchone()
+        return ("postgresql", f"{self.url}#{row[0] if row else ''}")
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def add(self, articles: Iterable[Article], stories: dict[str, str] | None = None) -> int:
+        batch = list(articles)
+        if batch:
+            with self.writing() as write:
+                for article in batch:
+                    write(article, False, (stories or {}).get(article.id))
+        return len(batch)
+
+    def update(self, articles: Iterable[Article], stories: dict[str, str] | None = None
+               ) -> int:
+        return self.add(articles, stories)
+
+    def commit(self) -> None:
+        """Every write commits itself."""
+
+    @contextmanager
+    def writing(self, bulk: bool = False) -> Iterator[Write]:
+        """One transaction under the write lock; rows go in by COPY every FLUSH articles.
+        `bulk` changes nothing here: the server does the work."""
+        with self._conn() as conn, conn.transaction():
+            _lock(conn)
+            target = self._target(conn)
+            pending: dict[str, tuple] = {}
+
+            def write(article: Article, is_new: bool, story: str | None = None) -> None:
+                pending.pop(article.id, None)  # written twice: the last one, in order
+                pending[article.id] = _row(article, story)
+                if len(pending) >= FLUSH:
+                    _flush(conn, pending)
+
+            yield write
+            _flush(conn, pending)
+            _save_readings(conn, target)
+        analysis.READINGS.mark_saved(target)
+        if bulk:
+            self._analyze()
+
+    def delete(self, ids: Iterable[str]) -> int:
+        doomed = list(ids)
+        if not doomed:
+            return 0
+        with self._conn() as conn, conn.transaction():
+            _lock(conn)
+            conn.execute("DELETE FROM articles WHERE id = ANY(%s)", (doomed,))
+        return len(doomed)
+
+    def rebuild(self, articles: Iterable[Article], batch: int = 5000,
+                story_of: Callable[[str], str | None] | None = None) -> int:
+        """The old rows deleted and the new ones written in one transaction: searches see
+        the old index (MVCC) until it commits, then the new one."""
+        story_of = story_of or (lambda _: None)
+        total = 0
+        with self._conn() as conn, conn.transaction():
+            _lock(conn)
+            target = self._target(conn)
+            conn.execute("DELETE FROM articles")
+            pending: dict[str, tuple] = {}
+            for article in articles:
+                pending.pop(article.id, None)
+                pending[article.id] = _row(article, story_of(article.id))
+                total += 1
+                if len(pending) >= min(batch, FLUSH):
+                    _flush(conn, pending, replace=False)
+            _flush(conn, pending, replace=False)
+            _save_readings(conn, target)
+            conn.execute("UPDATE index_meta SET value = '1' WHERE key = 'readings_complete'")
+        analysis.READINGS.mark_saved(target)
+        self._analyze()
+        return total
+
+    def compact(self) -> int:
+        """VACUUM ANALYZE: dead rows of replaced articles reclaimed, planner statistics
+        fresh.  Nothing is merged (PostgreSQL keeps no segments), so 0."""
+        with self._conn() as conn:
+            conn.autocommit = True
+            try:
+                conn.execute("VACUUM (ANALYZE) articles")
+            finally:
+                conn.autocommit = False
+        return 0
+
+    def _analyze(self) -> None:
+        with self._conn() as conn:
+            conn.execute("ANALYZE articles")
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def query_schema(self) -> Any:
+        from indexer.whoosh_index.index import make_schema
+
+        return make_schema()
+
+    def count(self) -> int:
+        with self._conn() as conn:
+            return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+    def ids(self) -> set[str]:
+        with self._conn() as conn:
+            return {row[0] for row in conn.execute("SELECT id FROM articles")}
+
+    def frequencies(self, terms: Iterable[str]) -> dict[str, int]:
+        wanted = sorted(set(terms))
+        if not wanted:
+            return {}
+        found: dict[str, int] = {}
+        with self._conn() as conn:
+            for term in wanted:
+                lexeme = _lexeme(term)
+                row = conn.execute(
+                    "SELECT count(*) FILTER (WHERE doc @@ %(a)s::tsquery) "
+                    "+ count(*) FILTER (WHERE doc @@ %(d)s::tsquery) FROM articles "
+                    "WHERE doc @@ %(any)s::tsquery",
+                    {"a": f"{lexeme}:A", "d": f"{lexeme}:D", "any": f"{lexeme}:AD"}).fetchone()
+                found[term] = int(row[0])
+        return found
+
+    def readings(self) -> PostgresReadings:
+        return PostgresReadings(self)
+
+    def search(self, query: Query, *, day_from: date | None = None, day_to: date | None = None,
+               sources: list[str] | None = None, sort: str = "relevance", limit: int = 10,
+               offset: int = 0, ids: list[str] | None = None, group: bool = False,
+               facets: bool = False) -> SearchPage:
+        """One statement: the matches (m), one per story when grouped (g), the page and
+        the counts read from them."""
+        if ids is not None and not ids:
+            return SearchPage(total=0)
+        tr = Translation()
+        where = tr.condition(query)
+        conds = [where]
+        if ids is not None:
+            conds.append(f"id = ANY({tr.param(list(ids))})")
+        if sources:
+            conds.append(f"source = ANY({tr.param(list(sources))})")
+        if day_from or day_to:
+            conds.append(f"day BETWEEN {tr.param(_day(day_from) if day_from else 0)} "
+                         f"AND {tr.param(_day(day_to) if day_to else 99991231)}")
+        rank = tr.rank_query()
+        score = (f"ts_rank_cd(doc, {tr.param(rank)}::tsquery)" if rank and sort != "date"
+                 else "0::real")
+        key = ("published DESC NULLS LAST, seq" if sort == "date" else "score DESC, seq")
+        grouped = (f"SELECT DISTINCT ON (grp) * FROM m ORDER BY grp, {key}" if group
+                   else "SELECT * FROM m")
+        facet_sql = ("(SELECT json_object_agg(day, n) FROM (SELECT day, count(*) n FROM g "
+                     "WHERE day <> 0 GROUP BY day) f), "
+                     "(SELECT json_object_agg(source, n) FROM (SELECT source, count(*) n "
+                     "FROM g WHERE source <> '' GROUP BY source) f)") if facets else "NULL, NULL"
+        sql = (
+            f"WITH m AS MATERIALIZED (SELECT seq, id, url, title, source, published, "
+            f"published_at, day, story, {score} AS score, "
+            f"CASE WHEN story <> 0 THEN story ELSE -seq END AS grp "
+            f"FROM articles WHERE {' AND '.join(conds)}), "
+            f"g AS MATERIALIZED ({grouped}), "
+            f"page AS (SELECT *, row_number() OVER (ORDER BY {key}) AS n FROM g "
+            f"ORDER BY {key} LIMIT {tr.param(max(0, limit))} OFFSET {tr.param(max(0, offset))}) "
+            f"SELECT (SELECT count(*) FROM m), (SELECT count(*) FROM g), "
+            f"(SELECT json_agg(json_build_array(id, url, title, source, published_at, story, "
+            f"score) ORDER BY n) FROM page), {facet_sql}")
+        with self._conn() as conn:
+            articles, total, rows, days, by_source = conn.execute(sql, tr.params).fetchone()
+        hits = [Hit(id=r[0], url=r[1], title=r[2], source=r[3], published=r[4],
+                    score=round(float(r[6]), 4) if sort != "date" else None,
+                    story=f"{int(r[5]):012x}" if r[5] else None)
+                for r in rows or []]
+        page = SearchPage(total=total, hits=hits, articles=articles)
+        if facets and total:
+            page = SearchPage(total=total, hits=hits, articles=articles,
+                              days={int(k): int(v) for k, v in (days or {}).items()},
+                              sources={k: int(v) for k, v in (by_source or {}).items()})
+        return page
+
+
+class PostgresReadings:
+    """The readings table (indexer/backend.py's WordReadings); empty answers on failure."""
+
+    def __init__(self, index: PostgresIndex) -> None:
+        self.index = index
+
+    def lemmas(self, words: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        wanted = sorted(set(words))
+        if not wanted:
+            return {}
+        found: dict[str, list[str]] = {}
+        try:
+            with self.index._conn() as conn:
+                for word, lemma in conn.execute(
+                        "SELECT word, lemma FROM readings WHERE word = ANY(%s) "
+                        "ORDER BY word, rank", (wanted,)):
+                    found.setdefault(word, []).append(lemma)
+        except (IndexMissing, IndexBusy):
+            return {}
+        return {word: tuple(lemmas) for word, lemmas in found.items()}
+
+    def forms(self, lemmas: Iterable[str]) -> frozenset[str] | None:
+        wanted = sorted(set(lemmas))
+        try:
+            with self.index._conn() as conn:
+                row = conn.execute("SELECT value FROM index_meta "
+                                   "WHERE key = 'readings_complete'").fetchone()
+                if not row or row[0] != "1":
+                    return None
+                rows = conn.execute("SELECT word FROM readings WHERE lemma = ANY(%s)",
+                                    (wanted,)).fetchall() if wanted else []
+        except (IndexMissing, IndexBusy):
+            return None
+        return frozenset(word.replace("ё", "е") for word, in rows) | set(wanted)
+
+    def close(self) -> None:
+        """Connections belong to the index's pool."""
+
+
+# --- rows -------------------------------------------------------------------------------------
+
+
+def _row(article: Article, story: str | None) -> tuple:
+    published = article.published
+    body = f"{article.lead}\n\n{article.body}" if article.lead else article.body
+    tags = sorted({t.replace(",", " ").strip().lower() for t in article.tags} - {""})
+    return (article.id, article.url, article.source or "", article.title, published,
+            published.isoformat() if published else None,
+            _day(published.date()) if published else 0, story_number(story), tags,
+            tsvector([(article.author or "", "B"), (article.section or "", "C"),
+                      (article.title, "A"), (body, "")]))
+
+
+def tsvector(fields: list[tuple[str, str]]) -> str:
+    """The tsvector literal of these (text, weight) fields, laid out one after another a
+    position apart: each word's index forms (indexer/analysis.py, as Whoosh indexes them)
+    at the word's position (1-based; stop words keep their place, so phrases keep gaps)."""
+    table: dict[str, list[str]] = {}
+    cache = analysis.READINGS
+    get, remember = cache.lemmas.get, cache.remember
+    start = 1
+    for text, weight in fields:
+        pos = start
+        for raw in _WORD.findall(text):
+            word = raw.lower()
+            if word not in STOP_WORDS:
+                mark = f"{min(pos, MAX_POS)}{weight}"
+                for form in get(word) or remember(word):
+                    table.setdefault(form, []).append(mark)
+            pos += 1
+        start = pos + 1
+    return " ".join(f"{_lexeme(form)}:{','.join(marks[:256])}" for form, marks in table.items()
+                    if len(form.encode()) <= MAX_LEXEME)
+
+
+def _flush(conn: Any, pending: dict[str, tuple], replace: bool = True) -> None:
+    if not pending:
+        return
+    with conn.cursor() as cur:
+        if replace:
+            cur.execute("DELETE FROM articles WHERE id = ANY(%s)", (list(pending),))
+        with cur.copy(f"COPY articles ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            for row in pending.values():
+                copy.write_row(row)
+    pending.clear()
+
+
+def _save_readings(conn: Any, target: object) -> None:
+    """The readings this process made that the table may lack, before the commit."""
+    found = analysis.READINGS.unsaved(target)
+    if not found:
+        return
+    with conn.cursor() as cur:
+        cur.execute("CREATE TEMP TABLE new_readings (word text, rank integer, lemma text) "
+                    "ON COMMIT DROP")
+        with cur.copy("COPY new_readings FROM STDIN") as copy:
+            for word, lemmas in found.items():
+                for rank, lemma in enumerate(lemmas):
+                    copy.write_row((word, rank, lemma))
+        cur.execute("INSERT INTO readings SELECT DISTINCT ON (word, rank) * FROM new_readings "
+                    "ON CONFLICT DO NOTHING")
+
+
+def _lock(conn: Any) -> None:
+    """Writers wait for each other, up to WRITE_TIMEOUT (then IndexBusy)."""
+    conn.execute(f"SET LOCAL lock_timeout = '{int(WRITE_TIMEOUT * 1000)}ms'")
+    conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+
+
+def _lexeme(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _day(value: date) -> int:
+    return value.year * 10000 + value.month * 100 + value.day
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+# --- queries ----------------------------------------------------------------------------------
+
+
+class Translation:
+    """A whoosh.query tree as one SQL condition with named parameters.  A subtree over the
+    text fields only is one tsquery (`doc @@ '…'::tsquery`); other fields are columns."""
+
+    def __init__(self) -> None:
+        self.params: dict[str, Any] = {}
+        self.positive: list[str] = []  # the tsquery parts outside NOT, for ranking
+
+    def param(self, value: Any) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f"%({name})s"
+
+    def rank_query(self) -> str | None:
+        return " | ".join(f"({p})" for p in dict.fromkeys(self.positive)) or None
+
+    def condition(self, query: Query) -> str:
+        kind, text = self._node(query, True)
+        return self._sql(kind, text)
+
+    def _sql(self, kind: str, text: str) -> str:
+        return f"doc @@ {self.param(text)}::tsquery" if kind == "ts" else text
+
+    def _node(self, node: Query, positive: bool) -> tuple[str, str]:
+        """('ts', tsquery text) or ('sql', a condition)."""
+        field = getattr(node, "fieldname", None)
+        if isinstance(node, (And, Or)):
+            parts = [self._node(q, positive) for q in node.subqueries]
+            if not parts:
+                return ("sql", "TRUE" if isinstance(node, And) else "FALSE")
+            if all(k == "ts" for k, _ in parts):
+                op = " & " if isinstance(node, And) else " | "
+                return ("ts", "(" + op.join(t for _, t in parts) + ")")
+            op = " AND " if isinstance(node, And) else " OR "
+            return ("sql", "(" + op.join(self._sql(k, t) for k, t in parts) + ")")
+        if isinstance(node, AndNot):
+            a, b = self._node(node.a, positive), self._node(node.b, not positive)
+            if a[0] == b[0] == "ts":
+                return ("ts", f"({a[1]} & !{b[1]})")
+            return ("sql", f"({self._sql(*a)} AND NOT {self._sql(*b)})")
+        if isinstance(node, Not):
+            kind, text = self._node(node.query, not positive)
+            return ("ts", f"!{text}") if kind == "ts" else ("sql", f"(NOT {text})")
+        if isinstance(node, Every):
+            return ("sql", "TRUE")
+        if node is NullQuery or isinstance(node, type(NullQuery)):
+            return ("sql", "FALSE")
+        if isinstance(node, Phrase):
+            if field in WEIGHTS:
+                words = [w for w in node.words if w]
+                if not words:
+                    return ("sql", "FALSE")
+                return self._ts(" <-> ".join(f"{_lexeme(w)}:{WEIGHTS[field]}" for w in words),
+                                positive, grouped=True)
+            return self._column_term(field, " ".join(node.words))
+        if isinstance(node, (Prefix, Wildcard)):
+            stem = node.text if isinstance(node, Prefix) else re.split(r"[*?]", node.text)[0]
+            if field in WEIGHTS:
+                return self._ts(f"{_lexeme(stem)}:*{WEIGHTS[field]}", positive)
+            if field == "tags":
+                return ("sql", f"EXISTS (SELECT 1 FROM unnest(tags) t "
+                               f"WHERE starts_with(t, {self.param(stem)}))")
+            if field in ("source", "id", "url"):
+                return ("sql", f"starts_with({field}, {self.param(stem)})")
+            return ("sql", "FALSE")
+        if isinstance(node, (Term, ExpandingTerm)):  # a fuzzy term: its own word only
+            text = node.text
+            if field in WEIGHTS:
+                return self._ts(f"{_lexeme(text)}:{WEIGHTS[field]}", positive)
+            return self._column_term(field, text)
+        if isinstance(node, DateRange) and field == "published":
+            conds = []
+            if node.startdate is not None:
+                conds.append(f"published {'>' if node.startexcl else '>='} "
+                             f"{self.param(_utc(node.startdate))}")
+            if node.enddate is not None:
+                conds.append(f"published {'<' if node.endexcl else '<='} "
+                             f"{self.param(_utc(node.enddate))}")
+            return ("sql", "(" + (" AND ".join(conds) or "published IS NOT NULL") + ")")
+        if isinstance(node, NumericRange) and field in ("day", "story"):
+            conds = []
+            if node.start is not None:
+                conds.append(f"{field} {'>' if node.startexcl else '>='} "
+                             f"{self.param(node.start)}")
+            if node.end is not None:
+                conds.append(f"{field} {'<' if node.endexcl else '<='} {self.param(node.end)}")
+            return ("sql", "(" + (" AND ".join(conds) or "TRUE") + ")")
+        if isinstance(node, TermRange) and field in ("source", "id", "url"):
+            conds = []
+            if node.start is not None:
+                conds.append(f"{field} {'>' if node.startexcl else '>='} "
+                             f"{self.param(node.start)}")
+            if node.end is not None:
+                conds.append(f"{field} {'<' if node.endexcl else '<='} {self.param(node.end)}")
+            return ("sql", "(" + (" AND ".join(conds) or "TRUE") + ")")
+        raise IndexMissing(f"the PostgreSQL index cannot answer a {type(node).__name__} "
+                           f"query on {field}")
+
+    def _ts(self, text: str, positive: bool, grouped: bool = False) -> tuple[str, str]:
+        text = f"({text})" if grouped else text
+        if positive:
+            self.positive.append(text)
+        return ("ts", text)
+
+    def _column_term(self, field: str | None, text: str) -> tuple[str, str]:
+        if field == "tags":
+            return ("sql", f"tags @> ARRAY[{self.param(text.strip().lower())}]::text[]")
+        if field in ("source", "id", "url"):
+            return ("sql", f"{field} = {self.param(text)}")
+        return ("sql", "FALSE")
+
+
+def _utc(value: datetime) -> datetime:
+    """Whoosh's DATETIME values are naive UTC."""
+    from datetime import UTC
+
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value

@@ -1,0 +1,239 @@
+"""The PostgreSQL search index (indexer/postgres_index.py) against the Whoosh one: the same
+articles imported into both, the same queries through App.search, the same hit sets and
+exact totals (and the same order when sorted by date; relevance scores differ by design:
+ts_rank_cd, not BM25F).  Its schema migrations, and the command line with --database.
+
+Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust): skipped when it is not there,
+except under CI=true, where that fails.  Every test makes and drops its own database."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import uuid
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "faults"))
+from conftest import run_newsmon
+from synthetic import records, write_jsonl
+
+from indexer.store import DataDir
+from search.app import App
+
+if os.environ.get("CI") == "true":
+    import psycopg
+else:
+    psycopg = pytest.importorskip("psycopg")
+ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@pytest.fixture
+def database() -> str:
+    """A fresh database's URL, dropped after the test."""
+    try:
+        admin = psycopg.connect(ADMIN, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but PostgreSQL at 127.0.0.1:5432 is unreachable ({exc})")
+        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 is unreachable ({str(exc).strip()[:80]})")
+    name = f"newsmon_test_{uuid.uuid4().hex[:12]}"
+    admin.execute(f"CREATE DATABASE {name}")
+    url = f"postgresql://postgres@127.0.0.1:5432/{name}"
+    try:
+        yield url
+    finally:
+        from indexer.postgres_index import PostgresIndex
+
+        PostgresIndex(url).close()
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.close()
+
+
+def corpus(tmp_path: Path) -> Path:
+    """Synthetic articles from two sources, a few reprinted by a third (stories), one
+    replaced by a later version."""
+    items = records(360, seed=3)
+    for i, item in enumerate(items):
+        if i % 3 == 0:
+            item["source"] = "second"
+    for i in range(0, 60, 6):  # reprints: the same text elsewhere, the next day
+        copy = dict(items[i], url=f"https://reprint.example/{i}/", source="reprint",
+                    published=items[i]["published"].replace("T10", "T18"))
+        items.append(copy)
+    items.append(dict(items[5], title=items[5]["title"] + " обновлено"))  # a new version
+    return write_jsonl(tmp_path / "corpus.jsonl", items)
+
+
+QUERIES = [
+    ("one word", "учитель", {}),
+    ("two words", "учитель конкурс", {}),
+    ("phrase", '"новость номер"', {}),
+    ("OR", "учитель OR тренер", {}),
+    ("NOT", "учитель NOT тренер", {}),
+    ("minus", "новость -школах -учитель", {}),
+    ("prefix", "школ*", {}),
+    ("title field", "title:номер", {}),
+    ("tag", "tag:тест учитель", {}),
+    ("source field", "source:reprint", {}),
+    ("parentheses", "(учитель OR тренер) конкурс", {}),
+    ("date range", "новость", {"day_from": date(2025, 3, 1), "day_to": date(2025, 5, 15)}),
+    ("source filter", "учитель", {"sources": ["second", "reprint"]}),
+    ("sort by date", "учитель OR конкурс", {"sort": "date"}),
+    ("sort by date, grouped", "новость", {"sort": "date", "group": True}),
+    ("grouped", "учитель", {"group": True}),
+    ("all (ungrouped)", "учитель", {"group": False}),
+    ("facets", "новость", {"facets": True, "group": True}),
+    ("ids", "новость", {"ids": "some"}),
+]
+
+
+def test_same_answers_as_whoosh(tmp_path, database):
+    export = corpus(tmp_path)
+    whoosh, pg = App(DataDir(tmp_path / "w", None)), App(DataDir(tmp_path / "p", database))
+    assert whoosh.import_file(export) == pg.import_file(export)
+    assert pg.data_dir.index.count() == whoosh.data_dir.index.count() == 370
+    some = sorted(pg.data_dir.index.ids())[::7]
+    failures = []
+    for label, text, options in QUERIES:
+        options = {"group": False, **options}
+        if options.get("ids") == "some":
+            options["ids"] = some
+        a = whoosh.search(text, limit=1000, **options)
+        b = pg.search(text, limit=1000, **options)
+        assert a.total > 0, label
+        got = (b.total, b.articles, {h.id for h in b.hits})
+        want = (a.total, a.articles, {h.id for h in a.hits})
+        if got != want:
+            failures.append(f"{label}: PostgreSQL {got[:2]}, Whoosh {want[:2]}, "
+                            f"{len(got[2] ^ want[2])} ids differ")
+        if options.get("sort") == "date":
+            # newest first in both; ties (the same second) go in index order, which for an
+            # article replaced during the import is Whoosh's segment order, so the ties are
+            # compared as sets
+            if [h.published for h in a.hits] != [h.published for h in b.hits]:
+                failures.append(f"{label}: order differs")
+            elif ties(a.hits) != ties(b.hits):
+                failures.append(f"{label}: ties differ")
+        else:
+            assert all(h.score is not None for h in b.hits)
+        if options.get("facets") and (a.days, a.sources) != (b.days, b.sources):
+            failures.append(f"{label}: facets differ")
+        # paging: a page of the same size and the same total
+        page = pg.search(text, limit=5, offset=3, **options)
+        assert page.total == b.total and len(page.hits) == min(5, max(0, b.total - 3)), label
+    grouped = pg.search("новость", limit=1000, group=True)
+    assert grouped.total < grouped.articles  # the reprints folded into stories
+    assert any(h.story_size > 1 and h.reprints for h in grouped.hits)
+    assert not failures, "\n".join(failures)
+    # snippets mark the query's words, read from the readings table
+    hit = pg.search("учитель", limit=1).hits[0]
+    assert "\x02" in hit.snippet
+    assert pg.data_dir.index.frequencies(["учитель", "нетслова"])["нетслова"] == 0
+    assert pg.search("учитля", limit=1).suggestion == "учитель"
+    whoosh.close()
+    pg.close()
+
+
+def ties(hits) -> list[frozenset[str]]:
+    groups: dict[str | None, set[str]] = {}
+    for hit in hits:
+        groups.setdefault(hit.published, set()).add(hit.id)
+    return [frozenset(g) for g in groups.values()]
+
+
+def test_writes_replace_and_delete(tmp_path, database):
+    from indexer.article import Article, article_id
+    from indexer.postgres_index import PostgresIndex
+    from search.query import build
+
+    index = PostgresIndex(database)
+    url = "https://x.example/1/"
+    first = Article(id=article_id(url), url=url, source="x", title="Школа открылась",
+                    body="В городе открылась новая школа", lead=None, published=None)
+    assert index.add([first]) == 1
+    schema = index.query_schema()
+    assert index.search(build("школа", schema)).total == 1
+    index.update([Article(**{**first.__dict__, "title": "Колледж открылся",
+                             "body": "Новый колледж"})])
+    assert index.count() == 1
+    assert index.search(build("школа", schema)).total == 0
+    assert index.search(build('"новый колледж"', schema)).total == 1
+    with pytest.raises(RuntimeError), index.writing() as write:  # cancelled: nothing written
+        write(Article(**{**first.__dict__, "id": "other", "url": "https://x.example/2/"}),
+              True, None)
+        raise RuntimeError("cancel")
+    assert index.ids() == {first.id}
+    assert index.delete([first.id, "absent"]) == 2
+    assert index.count() == 0
+    assert index.compact() == 0
+
+
+def test_migrations_from_empty_and_from_older(database):
+    from indexer.postgres_index import IndexNewer, PostgresIndex, latest_version, migrate
+
+    assert latest_version() >= 2
+    assert migrate(database, upto=1) == 1  # an index made by the first schema
+    with psycopg.connect(database) as conn:
+        conn.execute("INSERT INTO articles (id, url, doc) VALUES ('a1', 'u', 'школа:1')")
+        assert conn.execute("SELECT to_regclass('readings')").fetchone()[0] is None
+    index = PostgresIndex(database)
+    assert index.count() == 1  # opened: upgraded
+    with psycopg.connect(database) as conn:
+        versions = [v for v, in conn.execute("SELECT version FROM schema_version ORDER BY 1")]
+        assert versions == list(range(1, latest_version() + 1))
+        assert conn.execute("SELECT to_regclass('readings')").fetchone()[0] == "readings"
+        # upgraded with articles in it: its readings do not cover them
+        assert conn.execute("SELECT value FROM index_meta WHERE key = 'readings_complete'"
+                            ).fetchone()[0] == "0"
+        conn.execute("INSERT INTO schema_version (version, name) VALUES (999, 'future')")
+    index.close()
+    with pytest.raises(IndexNewer, match="newer than this newsmon") as refused:
+        PostgresIndex(database).count()
+    assert "\n" not in str(refused.value)
+
+
+def test_empty_database_gets_every_migration(database):
+    from indexer.postgres_index import PostgresIndex, latest_version
+
+    assert PostgresIndex(database).count() == 0
+    with psycopg.connect(database) as conn:
+        assert conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] == \
+            latest_version()
+        assert conn.execute("SELECT value FROM index_meta WHERE key = 'readings_complete'"
+                            ).fetchone()[0] == "1"
+
+
+def test_command_line(tmp_path, database):
+    export = write_jsonl(tmp_path / "a.jsonl", records(40, seed=5))
+    data = tmp_path / "data"
+    db = ("--database", database)
+    done = run_newsmon(*db, "import", str(export), data_dir=data)
+    assert done.returncode == 0, done.stderr
+    assert not (data / "index").exists()  # the index is in PostgreSQL, the archive here
+    assert (data / "archive.sqlite").exists()
+
+    def search(*args: str) -> list[dict]:
+        done = run_newsmon(*db, "search", *args, "--format", "json", "--limit", "100",
+                           data_dir=data)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    found = search("новость", "--all")
+    assert len(found) == 40
+    assert run_newsmon(*db, "reindex", data_dir=data).returncode == 0
+    assert len(search("новость", "--all")) == 40
+    with psycopg.connect(database) as conn:  # lost from the index: check restores them
+        conn.execute("DELETE FROM articles WHERE id = ANY(%s)", ([h["id"] for h in found[:3]],))
+    checked = run_newsmon(*db, "check", data_dir=data)
+    assert checked.returncode == 0, checked.stderr
+    assert len(search("новость", "--all")) == 40
+    with psycopg.connect(database) as conn:
+        conn.execute("INSERT INTO schema_version (version, name) VALUES (999, 'future')")
+    refused = run_newsmon(*db, "search", "новость", data_dir=data)
+    assert refused.returncode == 2
+    assert "newer than this newsmon" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
