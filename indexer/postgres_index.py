@@ -411,6 +411,26 @@ class PostgresReadings:
             return None
         return frozenset(word.replace("ё", "е") for word, in rows) | set(wanted)
 
+    def similar(self, word: str, spread: int = 2, limit: int = 20_000) -> list[str]:
+        """Archived words and lemmas with the same first letter and a length within
+        `spread` of `word`: the candidates a spelling fix is chosen from."""
+        if not word:
+            return []
+        low, high = word[0], chr(ord(word[0]) + 1)
+        shortest, longest = len(word) - spread, len(word) + spread
+        try:
+            with self.index._conn() as conn:
+                rows = conn.execute(
+                    "SELECT word FROM readings WHERE word >= %s AND word < %s "
+                    "AND length(word) BETWEEN %s AND %s UNION "
+                    "SELECT lemma FROM readings WHERE lemma >= %s AND lemma < %s "
+                    "AND length(lemma) BETWEEN %s AND %s LIMIT %s",
+                    (low, high, shortest, longest, low, high, shortest, longest, limit)
+                ).fetchall()
+        except (IndexMissing, IndexBusy):
+            return []
+        return [found for found, in rows]
+
     def close(self) -> None:
         """Connections belong to the index's pool."""
 

@@ -133,7 +133,9 @@ def test_same_answers_as_whoosh(tmp_path, database):
     hit = pg.search("учитель", limit=1).hits[0]
     assert "\x02" in hit.snippet
     assert pg.data_dir.index.frequencies(["учитель", "нетслова"])["нетслова"] == 0
-    assert pg.search("учитля", limit=1).suggestion == "учитель"
+    # a misspelling is repaired from the archive's own word forms, alike on both
+    assert pg.search("учитля", limit=1).suggestion == \
+        whoosh.search("учитля", limit=1).suggestion == "учителя"
     whoosh.close()
     pg.close()
 
