@@ -196,6 +196,16 @@ class App:
                                    limit=min(batch, wanted - offset))
         return hits()
 
+    def details(self, article_id: str) -> dict[str, str | None]:
+        """Author, section and full text of one article, for report columns."""
+        try:
+            view = self.article(article_id)
+        except NotFound:
+            return {}
+        article = view.article
+        text = f"{article.lead}\n\n{article.body}" if article.lead else article.body
+        return {"author": article.author, "section": article.section, "text": text}
+
     def source_names(self) -> dict[str, str]:
         """Source slug -> the outlet's name from the sources file (none without one)."""
         if self.config is None:

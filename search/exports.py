@@ -27,6 +27,8 @@ from search import output
 DELIMITER = ";"
 HEADERS = ["Дата", "Издание", "Заголовок", "URL", "Фрагмент", "Перепечатки", "ID"]
 WIDTHS = [18, 24, 60, 50, 80, 12, 14]  # XLSX column widths, in characters
+# columns a report may ask for beyond those (`newsmon search --columns author,section,text`)
+EXTRA = {"author": ("Автор", 24), "section": ("Рубрика", 20), "text": ("Текст", 100)}
 
 
 def rows(hits: Iterable[Hit | dict[str, Any]], names: dict[str, str] | None = None
@@ -53,18 +55,22 @@ def rows(hits: Iterable[Hit | dict[str, Any]], names: dict[str, str] | None = No
 
 
 def write_csv(hits: Iterable[Hit | dict[str, Any]], out: io.TextIOBase | Any,
-              names: dict[str, str] | None = None) -> int:
-    """Write the BOM, a header and one row per hit to a text stream; returns the rows."""
+              names: dict[str, str] | None = None, columns: tuple[str, ...] = (),
+              details: Any = None) -> int:
+    """Write the BOM, a header and one row per hit to a text stream; returns the rows.
+    `columns`: EXTRA columns, their values from `details(id) -> dict`."""
     out.write("\ufeff")
     writer = csv.writer(out, delimiter=DELIMITER, lineterminator="\r\n")
-    writer.writerow(HEADERS)
+    writer.writerow([*HEADERS, *(EXTRA[c][0] for c in columns)])
     count = 0
     for row in rows(hits, names):
         day = row["published"]
+        more = details(row["id"]) if columns else {}
         writer.writerow([day.strftime("%d.%m.%Y %H:%M") if day else "",
                          *(output.csv_safe(row[k]) for k in ("outlet", "title", "url",
                                                               "snippet")),
-                         row["reprints"], output.csv_safe(row["id"])])
+                         row["reprints"], output.csv_safe(row["id"]),
+                         *(output.csv_safe(more.get(c) or "") for c in columns)])
         count += 1
     return count
 
@@ -77,7 +83,8 @@ def csv_bytes(hits: Iterable[Hit | dict[str, Any]], names: dict[str, str] | None
 
 
 def xlsx_bytes(hits: Iterable[Hit | dict[str, Any]], names: dict[str, str] | None = None,
-               title: str = "Результаты") -> bytes:
+               title: str = "Результаты", columns: tuple[str, ...] = (),
+               details: Any = None) -> bytes:
     """A workbook of one sheet: real date cells (the article's own local time), the URL
     a clickable link, the header frozen and filterable."""
     from openpyxl import Workbook
@@ -87,16 +94,19 @@ def xlsx_bytes(hits: Iterable[Hit | dict[str, Any]], names: dict[str, str] | Non
     book = Workbook()
     sheet = book.active
     sheet.title = _sheet_title(title)
-    sheet.append(HEADERS)
+    headers = [*HEADERS, *(EXTRA[c][0] for c in columns)]
+    sheet.append(headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     link = Font(color="0563C1", underline="single")
     line = 1
     for row in rows(hits, names):
         line += 1
+        more = details(row["id"]) if columns else {}
         sheet.append([row["published"], *(output.csv_safe(_cell(row[k])) for k in
                                           ("outlet", "title", "url", "snippet")),
-                      row["reprints"], output.csv_safe(row["id"])])
+                      row["reprints"], output.csv_safe(row["id"]),
+                      *(output.csv_safe(_cell(more.get(c) or "")) for c in columns)])
         if row["published"]:
             sheet.cell(line, 1).number_format = "DD.MM.YYYY HH:MM"
         url = row["url"]
@@ -104,10 +114,10 @@ def xlsx_bytes(hits: Iterable[Hit | dict[str, Any]], names: dict[str, str] | Non
             cell = sheet.cell(line, 4)
             cell.hyperlink = url
             cell.font = link
-    for number, size in enumerate(WIDTHS, 1):
+    for number, size in enumerate([*WIDTHS, *(EXTRA[c][1] for c in columns)], 1):
         sheet.column_dimensions[get_column_letter(number)].width = size
     sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(HEADERS))}{line}"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{line}"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import sys
 from collections.abc import Iterator
@@ -46,8 +48,16 @@ def configure(p: argparse.ArgumentParser) -> None:
                    help=_("hits to show (default 10; `all`: every hit, at most {n})").format(
                        n=common.MAX_LIMIT))
     p.add_argument("--offset", type=int, default=0, help=_("skip this many hits first"))
-    p.add_argument("--format", choices=("table", "json", "jsonl", "csv"),
-                   help=_("default: table; JSON lines with --queries"))
+    p.add_argument("--format", choices=("table", "json", "jsonl", "csv", "xlsx"),
+                   help=_("default: table; JSON lines with --queries; xlsx needs -o FILE"))
+    p.add_argument("--output", "-o", type=Path, metavar="FILE",
+                   help=_("write to FILE instead of standard output (a .csv or .xlsx file "
+                          "is written for Excel; --limit all: every hit)"))
+    p.add_argument("--excel", action="store_true",
+                   help=_("CSV as Russian Excel reads it: UTF-8 with a BOM, ';', outlet names, "
+                          "dates as 28.08.2025 12:15 (the default for a .csv FILE)"))
+    p.add_argument("--columns", metavar="LIST",
+                   help=_("extra report columns, comma-separated: author, section, text"))
     p.add_argument("--count", action="store_true",
                    help=_("print only the number of hits (stories; articles with --all)"))
     p.add_argument("--all", action="store_true",
@@ -71,9 +81,23 @@ def run(args: Any) -> int:
         raise common.UsageError("give either QUERY or --queries FILE, not both")
     if not args.queries and not args.query:
         raise common.UsageError(_("a query is required (or --queries FILE)"))
-    with common.app(args) as app:
+    report = _report_format(args)
+    if args.output and not report:  # every other format, into the file as printed
+        try:
+            handle = args.output.open("w", encoding="utf-8")
+        except OSError as exc:
+            raise common.UsageError(f"cannot write {args.output}: {exc.strerror}") from None
+        with handle, contextlib.redirect_stdout(handle):
+            args.output = None
+            return run(args)
+    if report and (args.queries or args.count):
+        raise common.UsageError("--queries and --count print to the terminal; "
+                                "not with xlsx, --excel or a .csv/.xlsx FILE")
+    with common.app(args, with_config=bool(report)) as app:
         if args.queries:
             return _batch(app, args, options)
+        if report:
+            return _write_report(app, args, options, report)
         page = _search(app, args.query, args, options)
     if page.corrected:
         print("newsmon: " + _("no articles match «{query}»; did you mean: {suggestion} — "
@@ -101,6 +125,57 @@ def run(args: Any) -> int:
         print(output.table(page.hits, page.total, args.offset, output.color(sys.stdout),
                            None if args.all else page.articles))
     return 0
+
+
+def _report_format(args: Any) -> str | None:
+    """"xlsx" or "excel" (CSV for Excel) when the output is a report file, else None."""
+    suffix = args.output.suffix.lower() if args.output else ""
+    if args.format == "xlsx" or (args.format is None and suffix == ".xlsx"):
+        if not args.output:
+            raise common.UsageError("--format xlsx writes a file: give -o FILE.xlsx")
+        return "xlsx"
+    if args.excel or (args.format in (None, "csv") and suffix == ".csv"):
+        return "excel"
+    if args.columns:
+        raise common.UsageError("--columns is for reports: --format xlsx, --excel or "
+                                "-o FILE.csv/.xlsx")
+    return None
+
+
+def _write_report(app: Any, args: Any, options: dict[str, Any], kind: str) -> int:
+    """Every hit (`--limit all`, no cap) or the page asked for, into an Excel report."""
+    from search import exports
+
+    columns = tuple(c.strip() for c in (args.columns or "").split(",") if c.strip())
+    unknown = [c for c in columns if c not in exports.EXTRA]
+    if unknown:
+        raise common.UsageError(f"unknown column {unknown[0]!r} (known: "
+                                f"{', '.join(exports.EXTRA)})")
+    limit = None if args.limit == "all" else args.limit
+    hits = app.each_hit(args.query, day_from=options["day_from"], day_to=options["day_to"],
+                        sources=options["sources"], sort=options["sort"],
+                        group=options["group"], limit=limit)
+    details = app.details if columns else None
+    names = app.source_names()
+    if kind == "xlsx":
+        data = exports.xlsx_bytes(hits, names, title=args.query, columns=columns,
+                                  details=details)
+        _write(args.output, data)
+        return 0
+    if args.output is None:
+        exports.write_csv(hits, sys.stdout, names, columns, details)
+        return 0
+    buffer = io.StringIO()
+    exports.write_csv(hits, buffer, names, columns, details)
+    _write(args.output, buffer.getvalue().encode("utf-8"))
+    return 0
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise common.UsageError(f"cannot write {path}: {exc.strerror}") from None
 
 
 def _search(app: Any, query: str, args: Any, options: dict[str, Any]) -> Any:
