@@ -194,3 +194,24 @@ class IndexBackend(Protocol):
         """Release what reading kept open (searchers, connections); the object stays
         usable and reopens on the next call."""
         ...
+
+
+class BatchWrites:
+    """add() and update() for a backend whose writing() is one commit: both backends'."""
+
+    def writing(self, bulk: bool = False) -> AbstractContextManager[Write]:
+        raise NotImplementedError
+
+    def add(self, articles: Iterable[Article], stories: dict[str, str] | None = None) -> int:
+        """Add or replace articles by id in one commit; returns how many."""
+        batch = list(articles)
+        if batch:
+            with self.writing() as write:
+                for article in batch:
+                    write(article, False, (stories or {}).get(article.id))
+        return len(batch)
+
+    def update(self, articles: Iterable[Article], stories: dict[str, str] | None = None
+               ) -> int:
+        """Replace articles by id in one commit (one not indexed yet is added)."""
+        return self.add(articles, stories)

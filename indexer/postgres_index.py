@@ -56,7 +56,7 @@ from whoosh.query import (
 from indexer import analysis
 from indexer.analysis import STOP_WORDS
 from indexer.article import Article
-from indexer.backend import Hit, IndexBusy, IndexMissing, SearchPage, Write
+from indexer.backend import BatchWrites, Hit, IndexBusy, IndexMissing, SearchPage, Write
 from indexer.stories import story_number
 
 MIGRATIONS = Path(__file__).with_name("pg_migrations")
@@ -141,7 +141,7 @@ def _location(url: str) -> str:
             f"/{info.get('dbname', '')}")
 
 
-class PostgresIndex:
+class PostgresIndex(BatchWrites):
     """The index in one PostgreSQL database (IndexBackend; see indexer/backend.py)."""
 
     def __init__(self, url: str) -> None:
@@ -203,18 +203,6 @@ class PostgresIndex:
         return ("postgresql", f"{self.url}#{row[0] if row else ''}")
 
     # --- writing ----------------------------------------------------------------------------
-
-    def add(self, articles: Iterable[Article], stories: dict[str, str] | None = None) -> int:
-        batch = list(articles)
-        if batch:
-            with self.writing() as write:
-                for article in batch:
-                    write(article, False, (stories or {}).get(article.id))
-        return len(batch)
-
-    def update(self, articles: Iterable[Article], stories: dict[str, str] | None = None
-               ) -> int:
-        return self.add(articles, stories)
 
     def commit(self) -> None:
         """Every write commits itself."""
@@ -599,15 +587,8 @@ class Translation:
                 conds.append(f"published {'<' if node.endexcl else '<='} "
                              f"{self.param(_utc(node.enddate))}")
             return ("sql", "(" + (" AND ".join(conds) or "published IS NOT NULL") + ")")
-        if isinstance(node, NumericRange) and field in ("day", "story"):
-            conds = []
-            if node.start is not None:
-                conds.append(f"{field} {'>' if node.startexcl else '>='} "
-                             f"{self.param(node.start)}")
-            if node.end is not None:
-                conds.append(f"{field} {'<' if node.endexcl else '<='} {self.param(node.end)}")
-            return ("sql", "(" + (" AND ".join(conds) or "TRUE") + ")")
-        if isinstance(node, TermRange) and field in ("source", "id", "url"):
+        if (isinstance(node, NumericRange) and field in ("day", "story")) or (
+                isinstance(node, TermRange) and field in ("source", "id", "url")):
             conds = []
             if node.start is not None:
                 conds.append(f"{field} {'>' if node.startexcl else '>='} "

@@ -34,7 +34,7 @@ from whoosh.writing import LockError
 from indexer import readings
 from indexer.analysis import russian_analyzer
 from indexer.article import Article
-from indexer.backend import Hit, IndexBusy, IndexMissing, SearchPage, Write
+from indexer.backend import BatchWrites, Hit, IndexBusy, IndexMissing, SearchPage, Write
 from indexer.readings import Readings
 from indexer.stories import story_number
 from indexer.whoosh_index.bulk import ArrayWriter, BulkWriter, compact
@@ -104,7 +104,7 @@ def _current(schema: Schema) -> bool:
             and type(schema["body"].format) is ArrayPositions)
 
 
-class WhooshIndex:
+class WhooshIndex(BatchWrites):
     """The index in one directory (IndexBackend; see indexer/backend.py for what each
     method promises).  The open searcher and its evaluator, which hold the segments'
     columns, are kept on the object while the index is unchanged."""
@@ -172,20 +172,6 @@ class WhooshIndex:
         return str(self.path)
 
     # --- writing ----------------------------------------------------------------------------
-
-    def add(self, articles: Iterable[Article], stories: dict[str, str] | None = None) -> int:
-        """Add or replace articles by id in one commit; returns how many."""
-        batch = list(articles)
-        if batch:
-            with self.writing() as write:
-                for article in batch:
-                    write(article, False, (stories or {}).get(article.id))
-        return len(batch)
-
-    def update(self, articles: Iterable[Article], stories: dict[str, str] | None = None
-               ) -> int:
-        """Replace articles by id in one commit (Whoosh's update adds one not indexed)."""
-        return self.add(articles, stories)
 
     def commit(self) -> None:
         """Every write here commits itself: nothing is buffered between calls."""
