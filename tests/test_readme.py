@@ -20,13 +20,18 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "demo"
 
 
+RUN_UNTIL_STOPPED = {"serve"}  # the web page's examples: tests/test_web*.py start it
+
+
 def readme_examples() -> list[str]:
-    """Every `newsmon --data-dir data/demo …` line in the README's sh blocks."""
+    """Every `newsmon --data-dir data/demo …` line in the README's sh blocks, but those
+    that serve until stopped."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     lines = []
     for block in re.findall(r"```sh\n(.*?)```", text, re.S):
         lines += [line.strip() for line in block.splitlines()
-                  if re.match(r"\s*(\.venv/bin/)?newsmon --data-dir data/demo ", line)]
+                  if re.match(r"\s*(\.venv/bin/)?newsmon --data-dir data/demo ", line)
+                  and shlex.split(line, comments=True)[3] not in RUN_UNTIL_STOPPED]
     return lines
 
 

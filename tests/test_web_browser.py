@@ -164,10 +164,10 @@ def test_search_filter_open_article_export_and_watch(server: str, page, tmp_path
     assert "удалено" in page.inner_text("p.notice")
 
 
-def test_screenshots(server: str, browser) -> None:
-    shots = os.environ.get("NEWSMON_SHOTS")
-    if not shots:
-        pytest.skip("set NEWSMON_SHOTS=DIR to save screenshots")
+def test_screenshots(server: str, browser, tmp_path) -> None:
+    """Desktop and phone widths of the search and article pages: NEWSMON_SHOTS=DIR keeps
+    them to look at; every run checks that the pages fit the phone's width."""
+    shots = os.environ.get("NEWSMON_SHOTS") or str(tmp_path)
     Path(shots).mkdir(parents=True, exist_ok=True)
     for name, width in (("desktop", 1366), ("phone", 390)):
         context = browser.new_context(viewport={"width": width, "height": 900},
@@ -175,6 +175,8 @@ def test_screenshots(server: str, browser) -> None:
         page = context.new_page()
         page.goto(server + "/?q=колледж")
         page.screenshot(path=f"{shots}/search-{name}.png", full_page=True)
+        # nothing wider than the screen: no sideways scrolling on a phone
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
         page.click("li.hit h2 a >> nth=0")
         page.wait_for_selector("article.full")
         page.goto(server + "/?q=волгоробот")
