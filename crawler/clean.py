@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -103,6 +103,12 @@ class Hints:
     full_text: str | None = None  # HTML: yandex:full-text, turbo:content, content:encoded
     lastmod: datetime | None = None  # a sitemap's: only for a page that shows no date
     listed: bool = False
+
+    def merged(self, other: Hints) -> Hints:
+        """These hints with what `other` adds (a feed item's title and text for a page a
+        listing found first); what these already say is kept."""
+        return Hints(**{f.name: getattr(self, f.name) or getattr(other, f.name)
+                        for f in fields(self)})
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {k: v for k, v in (

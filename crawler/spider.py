@@ -211,9 +211,10 @@ class NewsSpider(scrapy.Spider):
         key = normalize_url(url)
         if key in self.seen:  # one request per URL per run, whichever page linked it
             known = self.hints.get(key)
-            if hints and hints.listed and known is not None and not known.listed:
-                self.hints[key] = hints
-                self.archive.frontier_add(source.slug, url, hints.to_json())
+            if hints and known is not None and (merged := known.merged(hints)) != known:
+                # a feed item for a page a listing found first: its title, date, text
+                self.hints[key] = merged
+                self.archive.frontier_add(source.slug, url, merged.to_json())
             return
         self.seen.add(key)
         if key in self.known:

@@ -292,6 +292,24 @@ def test_a_listed_page_waits_for_the_feeds_so_their_hints_reach_it(tmp_path):
     assert spider.on_feed_error(_failure(failed)) == [article.request]
 
 
+def test_a_feed_item_adds_its_hints_to_a_page_a_listing_named_an_article_first(tmp_path):
+    """The listing's link matched article_url (listed, but no title or text); the feed's
+    item for it, read later, still gives the page its title, date and full text."""
+    from crawler.clean import Hints
+
+    made = make_crawler(tmp_path)
+    spider, source = made.spider, made.spider.sources["vesti"]
+    url = f"{BASE}/obrazovanie/uchitel-goda-2025-146955/"
+    (_first,) = spider._article(url, source, Hints(listed=True))
+    item = Hints(title="Учитель года", full_text="<p>Текст из ленты</p>", listed=True,
+                 published=dt.datetime(2025, 5, 1, tzinfo=dt.UTC))
+    assert list(spider._article(url, source, item, check=None)) == []  # requested once
+    hints = spider.hints[normalize_url(url)]
+    assert (hints.title, hints.full_text, hints.listed) == (
+        "Учитель года", "<p>Текст из ленты</p>", True)
+    assert "Текст из ленты" in frontier(made)[normalize_url(url)]  # the frontier keeps them
+
+
 def _failure(request: Request) -> Failure:
     try:
         raise ConnectionRefusedError("refused")
