@@ -20,8 +20,11 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/search.py
 	$(BIN)/python benchmarks/extraction.py
 	$(BIN)/python benchmarks/topic.py
-	$(BIN)/python benchmarks/reprints.py --import 20000
+	$(BIN)/python benchmarks/reprints.py --import 20000 100000
 	$(BIN)/python benchmarks/analyzers.py
+	$(BIN)/python benchmarks/web.py 20000
+	$(BIN)/python benchmarks/workers.py
+	$(BIN)/python benchmarks/server.py 20000
 
 $(STAMP): pyproject.toml $(wildcard search/locale/*/LC_MESSAGES/*.po)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
