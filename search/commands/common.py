@@ -139,3 +139,21 @@ def print_deliveries(reports: list[Any]) -> int:
     for report in reports:
         print(f"notify {terminal_safe(report.line())}", file=sys.stderr)
     return 1 if any(not r.ok for r in reports) else 0
+
+
+def say_suggestion(query: str, found: Any) -> None:
+    """On stderr: the hits shown are a repaired query's, or a repair worth trying."""
+    import sys
+
+    from indexer.text import terminal_safe
+    from search.i18n import _
+
+    if found.corrected:
+        print("newsmon: " + _("no articles match «{query}»; did you mean: {suggestion} — "
+                              "showing its hits").format(
+                                  query=terminal_safe(query),
+                                  suggestion=terminal_safe(found.suggestion or "")),
+              file=sys.stderr)
+    elif found.suggestion:
+        print("newsmon: " + _("no articles match; did you mean: {suggestion}").format(
+            suggestion=terminal_safe(found.suggestion)), file=sys.stderr)

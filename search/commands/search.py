@@ -99,15 +99,7 @@ def run(args: Any) -> int:
         if report:
             return _write_report(app, args, options, report)
         page = _search(app, args.query, args, options)
-    if page.corrected:
-        print("newsmon: " + _("no articles match «{query}»; did you mean: {suggestion} — "
-                              "showing its hits").format(query=terminal_safe(args.query),
-                                                         suggestion=terminal_safe(
-                                                             page.suggestion or "")),
-              file=sys.stderr)
-    elif page.suggestion:
-        print("newsmon: " + _("no articles match; did you mean: {suggestion}").format(
-            suggestion=terminal_safe(page.suggestion)), file=sys.stderr)
+    common.say_suggestion(args.query, page)
     fmt = args.format or "table"
     if args.count:
         print(page.total)

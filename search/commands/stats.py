@@ -48,12 +48,7 @@ def run(args: Any) -> int:
     with common.app(args) as app:
         line = app.timeline(args.query, by=args.by, day_from=day_from, day_to=day_to,
                             sources=args.source, group=not args.all)
-    if line.corrected:
-        print("newsmon: " + _("no articles match «{query}»; did you mean: {suggestion} — "
-                              "showing its hits").format(query=terminal_safe(args.query),
-                                                         suggestion=terminal_safe(
-                                                             line.suggestion or "")),
-              file=sys.stderr)
+    common.say_suggestion(args.query, line)
     if args.format == "json":
         print(output.dumps(line.to_json()))
         return 0
