@@ -7,6 +7,7 @@ moment leaves either the whole article or none of it.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import sqlite3
@@ -162,6 +163,14 @@ class Archive:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        # switching to WAL takes an exclusive lock that SQLite's busy timeout does not wait
+        # for: two crawl workers opening a new archive at once got "database is locked"
+        with path.with_name(path.name + ".setup-lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            self._set_up()
+
+    def _set_up(self) -> None:
+        """WAL, the schema and the columns added since the first release, in place."""
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
