@@ -59,11 +59,23 @@ def write_csv(hits: Iterable[Hit | dict[str, Any]], out: io.TextIOBase | Any,
               details: Any = None) -> int:
     """Write the BOM, a header and one row per hit to a text stream; returns the rows.
     `columns`: EXTRA columns, their values from `details(id) -> dict`."""
-    out.write("\ufeff")
-    writer = csv.writer(out, delimiter=DELIMITER, lineterminator="\r\n")
-    writer.writerow([*HEADERS, *(EXTRA[c][0] for c in columns)])
     count = 0
-    for row in rows(hits, names):
+    for chunk in csv_chunks(hits, names, columns, details):
+        out.write(chunk)
+        count += chunk.count("\r\n")
+    return count - 1  # the header
+
+
+def csv_chunks(hits: Iterable[Hit | dict[str, Any]], names: dict[str, str] | None = None,
+               columns: tuple[str, ...] = (), details: Any = None, rows_per_chunk: int = 200
+               ) -> Iterator[str]:
+    """The CSV as text chunks of `rows_per_chunk` rows (the first with BOM and header), so a
+    server can send an export of any size without holding it."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, delimiter=DELIMITER, lineterminator="\r\n")
+    writer.writerow([*HEADERS, *(EXTRA[c][0] for c in columns)])
+    for count, row in enumerate(rows(hits, names), 1):
         day = row["published"]
         more = details(row["id"]) if columns else {}
         writer.writerow([day.strftime("%d.%m.%Y %H:%M") if day else "",
@@ -71,55 +83,70 @@ def write_csv(hits: Iterable[Hit | dict[str, Any]], out: io.TextIOBase | Any,
                                                               "snippet")),
                          row["reprints"], output.csv_safe(row["id"]),
                          *(output.csv_safe(more.get(c) or "") for c in columns)])
-        count += 1
-    return count
+        if count % rows_per_chunk == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue()
 
 
 def csv_bytes(hits: Iterable[Hit | dict[str, Any]], names: dict[str, str] | None = None
               ) -> bytes:
-    buffer = io.StringIO()
-    write_csv(hits, buffer, names)
-    return buffer.getvalue().encode("utf-8")
+    return "".join(csv_chunks(hits, names)).encode("utf-8")
+
+
+def write_xlsx(hits: Iterable[Hit | dict[str, Any]], out: Any,
+               names: dict[str, str] | None = None, title: str = "Результаты",
+               columns: tuple[str, ...] = (), details: Any = None) -> int:
+    """A workbook of one sheet into `out` (a path or a binary file): real date cells (the
+    article's own local time), the URL a clickable link, the header frozen and filterable.
+    openpyxl's write-only mode streams the rows to disk as they come, so memory stays
+    flat however many matches are exported; returns the rows."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_sheet_title(title))
+    headers = [*HEADERS, *(EXTRA[c][0] for c in columns)]
+    for number, size in enumerate([*WIDTHS, *(EXTRA[c][1] for c in columns)], 1):
+        sheet.column_dimensions[get_column_letter(number)].width = size
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    link = Font(color="0563C1", underline="single")
+
+    def cell(value: Any, **style: Any) -> WriteOnlyCell:
+        made = WriteOnlyCell(sheet, value=value)
+        for name, setting in style.items():
+            setattr(made, name, setting)
+        return made
+
+    sheet.append([cell(h, font=bold) for h in headers])
+    line = 1
+    for row in rows(hits, names):
+        line += 1
+        more = details(row["id"]) if columns else {}
+        day = cell(row["published"], number_format="DD.MM.YYYY HH:MM") if row["published"] \
+            else None
+        url = output.csv_safe(_cell(row["url"]))
+        if row["url"].startswith(("http://", "https://")):
+            url = cell(url, hyperlink=row["url"], font=link)
+        sheet.append([day, *(output.csv_safe(_cell(row[k])) for k in ("outlet", "title")),
+                      url, output.csv_safe(_cell(row["snippet"])),
+                      row["reprints"], output.csv_safe(row["id"]),
+                      *(output.csv_safe(_cell(more.get(c) or "")) for c in columns)])
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{line}"
+    book.save(out)
+    return line - 1
 
 
 def xlsx_bytes(hits: Iterable[Hit | dict[str, Any]], names: dict[str, str] | None = None,
                title: str = "Результаты", columns: tuple[str, ...] = (),
                details: Any = None) -> bytes:
-    """A workbook of one sheet: real date cells (the article's own local time), the URL
-    a clickable link, the header frozen and filterable."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _sheet_title(title)
-    headers = [*HEADERS, *(EXTRA[c][0] for c in columns)]
-    sheet.append(headers)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    link = Font(color="0563C1", underline="single")
-    line = 1
-    for row in rows(hits, names):
-        line += 1
-        more = details(row["id"]) if columns else {}
-        sheet.append([row["published"], *(output.csv_safe(_cell(row[k])) for k in
-                                          ("outlet", "title", "url", "snippet")),
-                      row["reprints"], output.csv_safe(row["id"]),
-                      *(output.csv_safe(_cell(more.get(c) or "")) for c in columns)])
-        if row["published"]:
-            sheet.cell(line, 1).number_format = "DD.MM.YYYY HH:MM"
-        url = row["url"]
-        if url.startswith(("http://", "https://")):
-            cell = sheet.cell(line, 4)
-            cell.hyperlink = url
-            cell.font = link
-    for number, size in enumerate([*WIDTHS, *(EXTRA[c][1] for c in columns)], 1):
-        sheet.column_dimensions[get_column_letter(number)].width = size
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{line}"
     buffer = io.BytesIO()
-    book.save(buffer)
+    write_xlsx(hits, buffer, names, title, columns, details)
     return buffer.getvalue()
 
 

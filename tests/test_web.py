@@ -23,7 +23,7 @@ from starlette.testclient import TestClient
 
 from crawler.config import load_config
 from indexer.store import DataDir
-from search import output
+from search import exports, output
 from search.app import App
 from search.web.app import close_app, create_app, ru_date
 
@@ -253,6 +253,34 @@ def test_xlsx_export(client: TestClient, core: App) -> None:
     formula = next(v for v in values[1:] if "HYPERLINK" in v[2])
     assert formula[2].startswith("'=")
     assert sheet.cell(2, 1).is_date  # a date cell, not text
+
+
+def test_exports_stream_rows_as_they_come(tmp_path: Path) -> None:
+    """An export of any size is sent while the matches are still being read, never built
+    whole in memory: the first CSV chunk leaves before the 201st hit is asked for."""
+    from openpyxl import load_workbook
+
+    taken = []
+
+    def hits(n: int):
+        for i in range(n):
+            taken.append(i)
+            yield {"id": f"v{i}", "url": f"https://example.ru/{i}", "title": f"Новость {i}",
+                   "source": "s", "published": "2025-08-28T12:15:00+03:00",
+                   "snippet": "<b>школа</b>", "story_size": 1}
+
+    chunks = exports.csv_chunks(hits(450), {"s": "Вести"})
+    first = next(chunks)
+    assert len(taken) == 200 and first.startswith("\ufeffДата;")
+    rest = list(chunks)
+    assert len(rest) == 2 and len(taken) == 450
+    rows = list(csv.reader(io.StringIO("".join([first, *rest])), delimiter=";"))
+    assert len(rows) == 451 and rows[450][1] == "Вести"
+    path = tmp_path / "big.xlsx"
+    assert exports.write_xlsx(hits(450), path, {"s": "Вести"}) == 450
+    sheet = load_workbook(path).active
+    assert sheet.max_row == 451 and sheet.cell(451, 4).hyperlink.target.endswith("/449")
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:G451"
 
 
 def test_export_needs_a_query(client: TestClient) -> None:

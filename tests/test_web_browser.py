@@ -177,6 +177,13 @@ def test_screenshots(server: str, browser, tmp_path) -> None:
         page.screenshot(path=f"{shots}/search-{name}.png", full_page=True)
         # nothing wider than the screen: no sideways scrolling on a phone
         assert page.evaluate("document.documentElement.scrollWidth") <= width
+        # the chart's scale value is drawn clear of every bar, the tallest included
+        assert page.evaluate("""() => {
+            const t = document.querySelector('.chart text.top').getBBox();
+            return [...document.querySelectorAll('.chart rect')].filter(r => {
+                const b = r.getBBox();
+                return b.x < t.x + t.width && t.x < b.x + b.width
+                    && b.y < t.y + t.height && t.y < b.y + b.height; }).length; }""") == 0
         page.click("li.hit h2 a >> nth=0")
         page.wait_for_selector("article.full")
         page.goto(server + "/?q=волгоробот")

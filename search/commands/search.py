@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import json
 import sys
 from collections.abc import Iterator
@@ -149,25 +148,19 @@ def _write_report(app: Any, args: Any, options: dict[str, Any], kind: str) -> in
                         group=options["group"], limit=limit)
     details = app.details if columns else None
     names = app.source_names()
-    if kind == "xlsx":
-        data = exports.xlsx_bytes(hits, names, title=args.query, columns=columns,
-                                  details=details)
-        _write(args.output, data)
-        return 0
-    if args.output is None:
+    if kind != "xlsx" and args.output is None:
         exports.write_csv(hits, sys.stdout, names, columns, details)
         return 0
-    buffer = io.StringIO()
-    exports.write_csv(hits, buffer, names, columns, details)
-    _write(args.output, buffer.getvalue().encode("utf-8"))
-    return 0
-
-
-def _write(path: Path, data: bytes) -> None:
-    try:
-        path.write_bytes(data)
+    try:  # the first page is searched already: a bad query never leaves an empty file
+        if kind == "xlsx":
+            exports.write_xlsx(hits, args.output, names, title=args.query, columns=columns,
+                               details=details)
+        else:
+            with args.output.open("w", encoding="utf-8", newline="") as out:
+                exports.write_csv(hits, out, names, columns, details)
     except OSError as exc:
-        raise common.UsageError(f"cannot write {path}: {exc.strerror}") from None
+        raise common.UsageError(f"cannot write {args.output}: {exc.strerror}") from None
+    return 0
 
 
 def _search(app: Any, query: str, args: Any, options: dict[str, Any]) -> Any:

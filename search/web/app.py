@@ -20,8 +20,9 @@ import base64
 import hmac
 import math
 import secrets
+import tempfile
 import traceback
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -34,7 +35,13 @@ from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -182,19 +189,23 @@ class Params:
 # --- the chart ---------------------------------------------------------------------------
 
 def chart(timeline: Any, params: Params, width: int = 800, height: int = 170) -> dict[str, Any]:
-    """Bars of matches per period as SVG geometry; each bar links to its period."""
+    """Bars of matches per period as SVG geometry; each bar links to its period.  The
+    scale's top value sits in a left gutter of its own, level with the tallest bar, so
+    it never lies over the first bar."""
     counts = timeline.counts
     if not counts:
         return {"bars": [], "width": width, "height": height, "labels": []}
     top = max(n for _, n in counts) or 1
     plot_h = height - 30
-    step = width / len(counts)
+    left = 8 + 8 * len(str(top))  # the gutter: wide enough for the top value's digits
+    step = (width - left) / len(counts)
     bars, labels = [], []
     for i, (start, n) in enumerate(counts):
         end = _period_end(start, timeline.by)
         h = 0 if not n else max(2.0, plot_h * n / top)
         label = _period_label(start, timeline.by)
-        bars.append({"x": round(i * step + step * 0.1, 2), "w": round(max(step * 0.8, 1), 2),
+        bars.append({"x": round(left + i * step + step * 0.1, 2),
+                     "w": round(max(step * 0.8, 1), 2),
                      "y": round(plot_h - h + 4, 2), "h": round(h, 2), "count": n,
                      "title": f"{label}: {n}",
                      "href": params.url(**{"from": start.isoformat(), "to": end.isoformat(),
@@ -202,11 +213,13 @@ def chart(timeline: Any, params: Params, width: int = 800, height: int = 170) ->
     marks = sorted({0, len(counts) // 2, len(counts) - 1})
     for i in marks:
         anchor = "start" if i == 0 else "end" if i == len(counts) - 1 and i else "middle"
-        x = 2 if anchor == "start" else width - 2 if anchor == "end" else i * step + step / 2
+        x = (left if anchor == "start" else width - 2 if anchor == "end"
+             else left + i * step + step / 2)
         labels.append({"x": round(x, 2), "anchor": anchor,
                        "text": _period_label(counts[i][0], timeline.by)})
     return {"bars": bars, "width": width, "height": height, "labels": labels, "top": top,
-            "by": {"day": "по дням", "week": "по неделям", "month": "по месяцам"}[timeline.by]}
+            "left": left, "by": {"day": "по дням", "week": "по неделям",
+                                 "month": "по месяцам"}[timeline.by]}
 
 
 def _period_end(start: date, by: str) -> date:
@@ -319,18 +332,40 @@ def create_app(core: App, *, password: str | None = None, read_only: bool = Fals
         if params.errors:
             raise Failure(400, " ".join(params.errors))
 
-        def build() -> bytes:
-            hits = core.each_hit(params.q, limit=EXPORT_MAX, **params.options())
-            if kind == "csv":
-                return exports.csv_bytes(hits, names)
-            return exports.xlsx_bytes(hits, names, title=params.q)
-
-        body = await guarded(request, build)
+        hits = iter(await guarded(request, core.each_hit, params.q, limit=EXPORT_MAX,
+                                  **params.options()))
         stamp = date.today().strftime("%Y%m%d")
-        media = ("text/csv; charset=utf-8" if kind == "csv" else
-                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        return Response(body, media_type=media, headers={
-            "Content-Disposition": f'attachment; filename="newsmon-{stamp}.{kind}"'})
+        headers = {"Content-Disposition": f'attachment; filename="newsmon-{stamp}.{kind}"'}
+        if kind == "csv":
+            chunks = exports.csv_chunks(hits, names)
+
+            async def body() -> AsyncIterator[bytes]:
+                # each chunk searched and written on the App's thread; the rows go out as
+                # they come, so neither side holds the whole export
+                while (chunk := await call(next, chunks, None)) is not None:
+                    yield chunk.encode("utf-8")
+
+            return StreamingResponse(body(), media_type="text/csv; charset=utf-8",
+                                     headers=headers)
+        # a workbook is a zip written at the end: rows stream to a temporary file (openpyxl's
+        # write-only mode), which is then sent and removed
+        spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed once sent, below
+        try:
+            await guarded(request, exports.write_xlsx, hits, spool, names, title=params.q)
+        except BaseException:
+            spool.close()
+            raise
+        spool.seek(0)
+
+        async def workbook() -> AsyncIterator[bytes]:
+            try:
+                while block := await asyncio.to_thread(spool.read, 1 << 16):
+                    yield block
+            finally:
+                spool.close()
+
+        return StreamingResponse(workbook(), headers=headers, media_type=(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
 
     async def api_search(request: Request) -> Response:
         params = Params(request, names)
