@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from copy import copy
 from datetime import datetime
 from typing import Any
 
@@ -114,25 +115,28 @@ def write_xlsx(hits: Iterable[Hit | dict[str, Any]], out: Any,
     for number, size in enumerate([*WIDTHS, *(EXTRA[c][1] for c in columns)], 1):
         sheet.column_dimensions[get_column_letter(number)].width = size
     sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    link = Font(color="0563C1", underline="single")
+    bold, link, when = (WriteOnlyCell(sheet) for _ in range(3))
+    bold.font = Font(bold=True)
+    link.font = Font(color="0563C1", underline="single")
+    when.number_format = "DD.MM.YYYY HH:MM"
 
-    def cell(value: Any, **style: Any) -> WriteOnlyCell:
+    def cell(value: Any, like: WriteOnlyCell) -> WriteOnlyCell:
+        """A cell styled as `like`: the style is shared, not looked up again per cell
+        (openpyxl's way of copying a style; a third of the export's time otherwise)."""
         made = WriteOnlyCell(sheet, value=value)
-        for name, setting in style.items():
-            setattr(made, name, setting)
+        made._style = copy(like._style)
         return made
 
-    sheet.append([cell(h, font=bold) for h in headers])
+    sheet.append([cell(h, bold) for h in headers])
     line = 1
     for row in rows(hits, names):
         line += 1
         more = details(row["id"]) if columns else {}
-        day = cell(row["published"], number_format="DD.MM.YYYY HH:MM") if row["published"] \
-            else None
+        day = cell(row["published"], when) if row["published"] else None
         url = output.csv_safe(_cell(row["url"]))
         if row["url"].startswith(("http://", "https://")):
-            url = cell(url, hyperlink=row["url"], font=link)
+            url = cell(url, link)
+            url.hyperlink = row["url"]
         sheet.append([day, *(output.csv_safe(_cell(row[k])) for k in ("outlet", "title")),
                       url, output.csv_safe(_cell(row["snippet"])),
                       row["reprints"], output.csv_safe(row["id"]),
