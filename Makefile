@@ -22,7 +22,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/topic.py
 	$(BIN)/python benchmarks/reprints.py --import 20000 100000
 	$(BIN)/python benchmarks/analyzers.py
-	$(BIN)/python benchmarks/web.py 20000
+	$(BIN)/python benchmarks/web.py 100000
+	$(BIN)/python benchmarks/exports.py 20000
 	$(BIN)/python benchmarks/workers.py
 	$(BIN)/python benchmarks/server.py 20000
 
