@@ -8,7 +8,7 @@ from typing import Any
 from indexer.text import terminal_safe
 from search import output
 from search.commands import common
-from search.i18n import _
+from search.i18n import _, ngettext
 
 HELP = "the configured sources"
 
@@ -32,7 +32,9 @@ def run(args: Any) -> int:
         return 0
     print(_("sources from {path}").format(path=config.path))
     for row in rows:
-        print(f"{row['slug']:<14} {row['articles']:>6} {_('articles')}  {_('every')} "
+        articles = ngettext("{n} article", "{n} articles", row["articles"]).format(
+            n=f"{row['articles']:>6}")
+        print(f"{row['slug']:<14} {articles:<15}  {_('every')} "
               f"{row['every']:<4} {_('topic')} {row['topic']:<9} {terminal_safe(row['name'])}  "
               f"{row['home']}")
     return 0

@@ -36,8 +36,10 @@ def run(args: Any) -> int:
                 new=last["articles_new"], errors=last["errors"])
         else:
             state = _("never run")
-        print(f"{row['source']:<14} {row['articles']:>6} {_('articles')}  {row['runs']:>4} "
-              f"{_('runs')}  {state}; "
+        articles = ngettext("{n} article", "{n} articles", row["articles"]).format(
+            n=f"{row['articles']:>6}")
+        runs = ngettext("{n} run", "{n} runs", row["runs"]).format(n=f"{row['runs']:>4}")
+        print(f"{row['source']:<14} {articles:<15}  {runs:<9}  {state}; "
               + _("next {when}").format(when=row["next_run"][:16].replace("T", " ")))
         if last and last["messages"]:
             print(f"{'':<14} {terminal_safe(str(last['messages'][0]))}")

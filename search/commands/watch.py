@@ -7,7 +7,7 @@ from typing import Any
 
 from indexer.text import terminal_safe
 from search.commands import common
-from search.i18n import _
+from search.i18n import _, ngettext
 
 HELP = "saved queries matched against each run's new articles"
 
@@ -47,6 +47,7 @@ def run(args: Any) -> int:
         for row in rows:
             where = " " + _("(source {source})").format(source=row["source"]) \
                 if row["source"] else ""
-            print(f"{terminal_safe(row['name']):<20} {row['hits']:>5} {_('hits')}  "
+            hits = ngettext("{n} hit", "{n} hits", row["hits"]).format(n=f"{row['hits']:>5}")
+            print(f"{terminal_safe(row['name']):<20} {hits:<10}  "
                   f"{terminal_safe(row['query'])}{where}")
     return 0
