@@ -172,7 +172,8 @@ class Scheduler:
         command = [newsmon_command(), "--data-dir", str(self.data_dir.root),
                    "--sources", str(self.sources_path), "crawl", source.slug, "--run-id", run_id]
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
+                                   stdin=subprocess.DEVNULL, start_new_session=True,
+                                   env=_english_env())
         self.running[source.slug] = Run(source, run_id, process, time.monotonic(), output)
         log.info("start %s (run %s, pid %d)", source.slug, run_id, process.pid)
 
@@ -234,6 +235,17 @@ def _outcome(code: int) -> tuple[str, str]:
     if code < 0:
         return "crashed", f"killed by signal {signal.Signals(-code).name}"
     return "crashed", f"exited with status {code}"
+
+
+def _english_env() -> dict[str, str]:
+    """A run's output is a log, in English like the scheduler's own (and `_summary` finds
+    its `crawled …` line): the messages' locale is C, the rest of the user's is kept."""
+    env = dict(os.environ)
+    every = env.pop("LC_ALL", None)
+    if every:
+        env.setdefault("LC_CTYPE", every)
+    env["LC_MESSAGES"] = "C.UTF-8"
+    return env
 
 
 def _summary(path: Path) -> str:

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from indexer.archive import Archive
 from indexer.article import Article
 from indexer.store import DataDir
+from search.i18n import _
 from search.progress import bar, working
 
 if TYPE_CHECKING:
@@ -146,7 +147,8 @@ class App:
         """One page of hits, grouped one per story unless `group` is false; `facets`: also
         the count of every match per day and per source (`timeline` buckets them)."""
         if day_from and day_to and day_from > day_to:
-            raise Invalid(f"the start date {day_from} is after the end date {day_to}")
+            raise Invalid(_("the start date {start} is after the end date {end}").format(
+                start=day_from, end=day_to))
         if self._searcher is None:
             from search.engine import Searcher
 
@@ -219,7 +221,7 @@ class App:
         with self._reader() as archive:
             article = archive.get(key.strip())
             if article is None:
-                raise NotFound(f"no archived article {key!r}")
+                raise NotFound(_("no archived article {key!r}").format(key=key))
             stories = Stories(archive.db)
             story = stories.story_of([article.id]).get(article.id)
             members = stories.members([story])[story] if story else []
@@ -338,11 +340,12 @@ class App:
 
         name = name.strip()
         if not name or not query.strip():
-            raise Invalid("a watch needs a name and a query")
+            raise Invalid(_("a watch needs a name and a query"))
         if source is not None:
             self._source_known(source)
         if not isinstance(backfill, date) and backfill not in ("none", "all"):
-            raise Invalid(f"--backfill takes none, all or a date, not {backfill!r}")
+            raise Invalid(_("--backfill takes none, all or a date, not {value!r}").format(
+                value=backfill))
         watch.check_query(self.data_dir, query)
         now = datetime.now(UTC).replace(microsecond=0).isoformat()
         send_from = {"none": now, "all": "0000"}.get(backfill) if isinstance(backfill, str) \
@@ -357,10 +360,10 @@ class App:
 
     def remove_watch(self, name: str) -> None:
         if not self._has_archive():
-            raise NotFound(f"no watch named {name!r}")
+            raise NotFound(_("no watch named {name!r}").format(name=name))
         with self.data_dir.open_archive() as archive:
             if not archive.remove_watch(name):
-                raise NotFound(f"no watch named {name!r}")
+                raise NotFound(_("no watch named {name!r}").format(name=name))
 
     def record_hits(self, run_id: str, new_ids: list[str]) -> int:
         """Match every watch against a run's new articles; returns the hits added."""
@@ -436,7 +439,7 @@ class App:
             with archive.transaction():  # an archive made before stories gets them first
                 assigned = Stories(archive.db).assign_missing()
             total = self.data_dir.index.rebuild(
-                bar(archive.iter_articles(), archive.count(), "reindexing"),
+                bar(archive.iter_articles(), archive.count(), _("reindexing")),
                 story_of=archive.story_of)
             archive.mark_all_indexed()
         return assigned, total
@@ -463,7 +466,7 @@ class App:
     def compact(self) -> int:
         """Merge the index's segments into one; returns how many were merged."""
         self.data_dir.ensure_writable()
-        with working("merging index segments"):
+        with working(_("merging index segments")):
             return self.data_dir.index.compact()
 
     def check(self, force: bool = False) -> CheckReport:
@@ -476,8 +479,8 @@ class App:
             try:
                 indexed = index.ids()
             except IndexMissing as exc:
-                total = index.rebuild(bar(archive.iter_articles(), archive.count(), "rebuilding"),
-                                      story_of=archive.story_of)
+                total = index.rebuild(bar(archive.iter_articles(), archive.count(),
+                                          _("rebuilding")), story_of=archive.story_of)
                 archive.mark_all_indexed()
                 return CheckReport(total, 0, total, 0, total, rebuilt=str(exc))
             archived = archive.ids()
@@ -486,8 +489,8 @@ class App:
                 _refuse_to_drop(archive, len(archived), len(extra))
             if missing:
                 archive.mark_indexed(missing, value=0)
-            with working(f"indexing {len(missing)} missing articles" if missing
-                         else "checking"):
+            with working(_("indexing {n} missing articles").format(n=len(missing)) if missing
+                         else _("checking")):
                 repaired = self.data_dir.catch_up(archive)
                 index.delete(extra)
         return CheckReport(len(archived), len(indexed), len(missing), len(extra), repaired)
@@ -506,7 +509,7 @@ class App:
 
     def _config(self) -> Config:
         if self.config is None:
-            raise Invalid("no sources file given")
+            raise Invalid(_("no sources file given"))
         return self.config
 
     def _source_known(self, slug: str) -> None:
@@ -528,7 +531,7 @@ def _timeline(query: str, page: Results, by: str | None, day_from: date | None,
         span = (last - first).days if first and last else 0
         by = "day" if span <= 62 else "week" if span <= 366 else "month"
     if by not in BUCKETS:
-        raise Invalid(f"unknown period {by!r}: day, week or month")
+        raise Invalid(_("unknown period {by!r}: day, week or month").format(by=by))
     buckets: dict[date, int] = {}
     for day, count in days.items():
         start = _bucket(day, by)
@@ -551,10 +554,12 @@ def _refuse_to_drop(archive: Archive, archived: int, extra: int) -> None:
 
     problem = quick_check(archive.db)
     if problem:
-        raise ArchiveDamaged(f"archive {archive.path} is damaged ({problem}); the index's "
-                             f"{extra} articles it lacks were kept; {advice(archive.path)}")
+        raise ArchiveDamaged(_("archive {path} is damaged ({problem}); the index's {extra} "
+                               "articles it lacks were kept; {advice}").format(
+                                   path=archive.path, problem=problem, extra=extra,
+                                   advice=advice(archive.path)))
     if not archived:
-        raise ArchiveDamaged(f"archive {archive.path} holds no articles but the index holds "
-                             f"{extra}: not removing them (restore a backup with `newsmon "
-                             "restore FILE`, or run `newsmon check --force` if the archive "
-                             "was emptied on purpose)")
+        raise ArchiveDamaged(_("archive {path} holds no articles but the index holds {extra}: "
+                               "not removing them (restore a backup with `newsmon restore "
+                               "FILE`, or run `newsmon check --force` if the archive was "
+                               "emptied on purpose)").format(path=archive.path, extra=extra))

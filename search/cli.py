@@ -39,10 +39,14 @@ class _Parser(argparse.ArgumentParser):
 
 def _close_match(message: str) -> str:
     """`newsmon serch`: «unknown command 'serch'; did you mean search?»; a mistyped choice
-    of an option gets its close match too («invalid choice: 'dat'; did you mean date?»)."""
+    of an option gets its close match too («invalid choice: 'dat'; did you mean date?»).
+    argparse's words are matched as the catalogue gives them, so Russian works alike."""
     import difflib
 
-    found = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)$", message)
+    template = re.escape(_("invalid choice: %(value)r (choose from %(choices)s)"))
+    pattern = template.replace(re.escape("%(value)r"), "'([^']*)'").replace(
+        re.escape("%(choices)s"), "(.*)")
+    found = re.search(pattern + "$", message)
     if not found:
         return message
     names = [a or b for a, b in re.findall(r"'([^']*)'|([^\s,']+)", found.group(2))]
@@ -50,9 +54,12 @@ def _close_match(message: str) -> str:
     if not close:
         return message
     hint = _("; did you mean {name}?").format(name=close[0])
-    if message.startswith("argument COMMAND"):
+    command = _("argument %(argument_name)s: %(message)s") % {"argument_name": "COMMAND",
+                                                                "message": ""}
+    if message.startswith(command):
         return _("unknown command {name!r}").format(name=found.group(1)) + hint
-    return message[:found.start(2) - len(" (choose from ")] + hint
+    return message[:found.start()] + _("invalid choice: {value!r}").format(
+        value=found.group(1)) + hint
 
 
 def _version() -> str:
@@ -61,7 +68,7 @@ def _version() -> str:
     try:
         return f"newsmon {version('newsmon')}"
     except PackageNotFoundError:
-        return "newsmon (not installed)"
+        return "newsmon " + _("(not installed)")
 
 
 def _module(command: str) -> Any:
@@ -84,7 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--switch-sources", action="store_true",
                         help=_("use --sources FILE with a data dir that recorded another one "
                                "(and record it instead)"))
-    parser.add_argument("--version", action="version", version=_version())
+    parser.add_argument("--version", action="version", version=_version(),
+                        help=_("show program's version number and exit"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
         module = _module(name)
@@ -131,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         if known:
             return _fail(*known)
         where = _log_crash(args)
-        return _fail(f"unexpected error: {type(exc).__name__}: {exc} (details in {where})", 1)
+        return _fail(_("unexpected error: {error} (details in {where})").format(
+            error=f"{type(exc).__name__}: {exc}", where=where), 1)
 
 
 def _complete(parser: argparse.ArgumentParser) -> None:
@@ -162,7 +171,7 @@ def _log_crash(args: Any) -> str:
             handle.write(f"--- {datetime.now().isoformat()} {sys.argv}\n{traceback.format_exc()}")
         return str(path)
     except Exception:
-        return "no log: data dir not writable"
+        return _("no log: data dir not writable")
 
 
 if __name__ == "__main__":

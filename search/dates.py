@@ -17,6 +17,8 @@ import calendar
 import re
 from datetime import date, datetime, timedelta
 
+from search.i18n import _
+
 FORMS = ("2025, 2025-03, 2025-03-12, 12.03.2025, 03.2025, 'август 2025', '1 августа 2025', "
          "'march 2025', 7d/7д, 2w/2н, '2 недели назад', '3 days ago', today/сегодня, "
          "yesterday/вчера, позавчера, 'в прошлом месяце', 'last month'")
@@ -52,12 +54,13 @@ def parse_bound(text: str, today: date, *, end: bool) -> date:
     """
     value = " ".join(text.strip().lower().replace("ё", "е").split())
     if not value:
-        raise DateError("an empty date")
+        raise DateError(_("an empty date"))
     found = _strict(value, today, end)
     if found is None:
         found = _dateparser(value, today, end)
     if found is None:
-        raise DateError(f"unrecognized date {text!r} (use {FORMS})")
+        raise DateError(_("unrecognized date {text!r} (use {forms})").format(text=text,
+                                                                              forms=FORMS))
     return found
 
 
@@ -88,10 +91,11 @@ def _strict(value: str, today: date, end: bool) -> date | None:
             month, year = map(int, value.split("."))
             return _month(year, month, end)
     except ValueError:
-        raise DateError(f"not a real date: {value!r}") from None
+        raise DateError(_("not a real date: {text!r}").format(text=value)) from None
     if re.fullmatch(r"[\d\s./-]+", value):
         # 12/03/2025 or 2025-13: numbers in no form above; dateparser would guess an order
-        raise DateError(f"unrecognized date {value!r} (use {FORMS})")
+        raise DateError(_("unrecognized date {text!r} (use {forms})").format(text=value,
+                                                                              forms=FORMS))
     return _month_name(value, today, end) or _ago(value, today)
 
 
@@ -113,7 +117,7 @@ def _month_name(value: str, today: date, end: bool) -> date | None:
     try:
         return date(year_n, month, int(day)) if day else _month(year_n, month, end)
     except ValueError:
-        raise DateError(f"not a real date: {value!r}") from None
+        raise DateError(_("not a real date: {text!r}").format(text=value)) from None
 
 
 def _ago(value: str, today: date) -> date | None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from indexer.store import DataDir
 from search import output
+from search.i18n import _
 
 SAMPLE_QUERIES = ("колледжи", "ЕГЭ OR олимпиада", '"школьных автобусов"')
 
@@ -50,7 +51,8 @@ def run_demo(data_dir: DataDir, port: int = 0) -> int:
         sources_file.write_text(demo_sources(server.base), encoding="utf-8")
         record_sources(demo_dir.root, sources_file.resolve())  # the demo archive keeps to it
         config = load_config(sources_file)
-        print(f"newsmon demo: serving the bundled demo site on {server.base}")
+        print("newsmon demo: " + _("serving the bundled demo site on {url}").format(
+            url=server.base))
         report = crawl(config, list(config.sources.values()), demo_dir)
     code = print_report(report, list(config.sources.values()))
     searcher = Searcher(demo_dir)
@@ -59,9 +61,11 @@ def run_demo(data_dir: DataDir, port: int = 0) -> int:
         page = searcher.search(query, limit=3)
         print(f"\n$ newsmon --data-dir {demo_dir.root} search '{query}'")
         print(output.table(page.hits, page.total, 0, color))
-    print(f"""
-The demo archive is in {demo_dir.root}; try for example
-  .venv/bin/newsmon --data-dir {demo_dir.root} search 'школы' --from 2025-08 --sort date
-  .venv/bin/newsmon --data-dir {demo_dir.root} stats
-Real sources ({date.today():%Y}): .venv/bin/newsmon sources; .venv/bin/newsmon crawl vpravda""")
+    print("\n" + _("The demo archive is in {root}; try for example").format(root=demo_dir.root))
+    print(f"  .venv/bin/newsmon --data-dir {demo_dir.root} search 'школы' --from 2025-08 "
+          "--sort date")
+    print(f"  .venv/bin/newsmon --data-dir {demo_dir.root} stats")
+    print(_("Real sources ({year}): {commands}").format(
+        year=f"{date.today():%Y}",
+        commands=".venv/bin/newsmon sources; .venv/bin/newsmon crawl vpravda"))
     return code

@@ -18,6 +18,7 @@ from typing import Any
 from indexer.article import Article
 from indexer.store import DataDir
 from indexer.stories import Signer, Signing, Stories, in_publication_order
+from search.i18n import _
 from search.validate import check_record
 
 BATCH = 5000  # articles per index commit: a batch's postings are held in memory
@@ -31,7 +32,8 @@ def _articles(path: Path) -> Iterator[Article]:
     try:
         handle = path.open(encoding="utf-8")
     except OSError as exc:
-        raise BadImportFile(f"cannot read {path}: {exc.strerror}") from None
+        raise BadImportFile(_("cannot read {path}: {error}").format(
+            path=path, error=exc.strerror)) from None
     with handle:
         try:
             for number, line in enumerate(handle, 1):
@@ -44,7 +46,7 @@ def _articles(path: Path) -> Iterator[Article]:
                 except (ValueError, RecursionError) as exc:
                     raise BadImportFile(f"{path}:{number}: {exc}") from None
         except UnicodeDecodeError:
-            raise BadImportFile(f"{path}: not UTF-8 text") from None
+            raise BadImportFile(_("{path}: not UTF-8 text").format(path=path)) from None
 
 
 def _plain(items: Any, total: int | None = None, desc: str = "") -> Any:
@@ -53,7 +55,7 @@ def _plain(items: Any, total: int | None = None, desc: str = "") -> Any:
 
 def import_jsonl(path: Path, data_dir: DataDir, progress: Any = _plain) -> Counter[str]:
     """`progress(items, total, desc)`: wraps the articles as they are archived (a bar)."""
-    count = sum(1 for _ in progress(_articles(path), None, "checking"))
+    count = sum(1 for _article in progress(_articles(path), None, _("checking")))
     states: Counter[str] = Counter()
     changed: dict[str, bool] = {}  # id: is new
     # the signer's workers shingle and MinHash each batch while this process archives it
@@ -62,7 +64,7 @@ def import_jsonl(path: Path, data_dir: DataDir, progress: Any = _plain) -> Count
         data_dir.catch_up(archive)
         with archive.transaction():
             stories = Stories(archive.db)
-            for batch in _batches(progress(_articles(path), count, "archiving")):
+            for batch in _batches(progress(_articles(path), count, _("archiving"))):
                 ordered = [a for a, _, _ in in_publication_order([(a, None, []) for a in batch])]
                 del batch
                 signing = signer.submit(ordered)
@@ -75,7 +77,7 @@ def import_jsonl(path: Path, data_dir: DataDir, progress: Any = _plain) -> Count
         _trim()
         ids = list(changed)
         for start in progress(range(0, len(ids), BATCH), -(-len(ids) // BATCH),
-                              f"indexing (batches of {BATCH})"):
+                              _("indexing (batches of {n})").format(n=BATCH)):
             chunk = ids[start:start + BATCH]
             data_dir.index_archived(archive, [(i, changed[i]) for i in chunk])
         if not ids:  # an empty file still leaves a searchable, empty index

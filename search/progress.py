@@ -31,7 +31,9 @@ def bar(items: Iterable[T], total: int | None = None, desc: str = "") -> Iterato
         return
     from tqdm import tqdm
 
-    with tqdm(items, total=total, desc=desc, unit=" articles", leave=False,
+    from search.i18n import _
+
+    with tqdm(items, total=total, desc=desc, unit=" " + _("articles"), leave=False,
               file=sys.stderr, dynamic_ncols=True) as shown:
         yield from shown
 

@@ -70,7 +70,7 @@ def _check_operators(outside: str) -> None:
 def normalize(text: str) -> str:
     """Rewrite user syntax into Whoosh syntax; raise QueryError for what cannot be meant."""
     if "\x00" in text:  # only a --queries file can carry one; never meant
-        raise QueryError("the query holds a NUL character")
+        raise QueryError(_("the query holds a NUL character"))
     if text.count('"') % 2:
         raise QueryError(_("unbalanced quote in query"))
     parts = text.split('"')

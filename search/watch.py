@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from indexer.store import DataDir
 from search import output
+from search.i18n import _
 from search.query import QueryError, build
 
 
@@ -125,9 +126,11 @@ def render(groups: list[dict[str, Any]], fmt: str, since: date, zone: str = "") 
     lines = []
     where = f" ({zone})" if zone else ""
     if fmt == "markdown":
-        lines.append(f"# newsmon digest since {since.isoformat()}{where}\n")
+        lines.append("# " + _("newsmon digest since {day}").format(day=since.isoformat())
+                     + f"{where}\n")
     else:
-        lines.append(f"articles archived since {since.isoformat()}{where}\n")
+        lines.append(_("articles archived since {day}").format(day=since.isoformat())
+                     + f"{where}\n")
     for group in groups:
         title = f"{group['watch']} — {group['query']} ({len(group['hits'])})"
         lines.append(f"## {title}\n" if fmt == "markdown" else f"{title}\n{'=' * len(title)}")
@@ -143,7 +146,7 @@ def render(groups: list[dict[str, Any]], fmt: str, since: date, zone: str = "") 
                 lines.append(f"{day}  {hit['source']}{_also(hit)}  {hit['title']}\n"
                              f"    {plain}\n    {hit['url']}")
         if not group["hits"]:
-            lines.append("(nothing new)")
+            lines.append(_("(nothing new)"))
         lines.append("")
     return "\n".join(lines)
 
@@ -174,7 +177,7 @@ def write_days(groups: list[dict[str, Any]], directory: Path, zone: str = "") ->
 def _also(hit: dict[str, Any]) -> str:
     """The story's other sources, after the hit's own: «(also v1, v102)»."""
     others = [s for s in dict.fromkeys(hit.get("reprinted_by") or []) if s != hit["source"]]
-    return f" (also {', '.join(others)})" if others else ""
+    return " " + _("(also {sources})").format(sources=", ".join(others)) if others else ""
 
 
 def _md(text: str) -> str:

@@ -7,6 +7,7 @@ import ast
 import gettext
 import importlib
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -38,10 +39,20 @@ def test_the_catalogue_translates_every_message():
     singular = {key.split("\0")[0] for key in catalogue}
     missing = used_messages() - singular
     assert not missing, missing
-    for key, value in catalogue.items():  # every {name} kept in the translation
+    for key, value in catalogue.items():  # every {name} and %(name)s kept in the translation
         if key:
-            for name in ast.literal_eval(repr(key)).split("{")[1:]:
-                assert "{" + name.split("}")[0] + "}" in value, (key, value)
+            for name in key.split("{")[1:]:
+                for form in value.split("\0"):
+                    assert "{" + name.split("}")[0] + "}" in form, (key, value)
+            for name in re.findall(r"%\(\w+\)\w|%[sr]", key):
+                assert all(name in form for form in value.split("\0")), (key, value)
+
+
+def test_every_msgid_once():
+    """A msgid given twice is one translation silently lost (GNU msgfmt refuses the file)."""
+    ids = re.findall(r'^msgid (".*")$', PO.read_text(encoding="utf-8"), re.M)
+    twice = {i for i in ids if ids.count(i) > 1} - {'""'}
+    assert not twice, twice
 
 
 def test_compiled_catalogue_reads_back():
@@ -102,3 +113,147 @@ def test_english_is_the_default(cli, monkeypatch):
     code, out, _ = cli("search", "школа", "--limit", "1")
     assert code == 0 and " of " in out.splitlines()[-1]
     assert out.splitlines()[0][:4].isdigit()  # 2025-08-28: ISO dates in English
+
+
+def _helps(parser, where="newsmon"):
+    """(where, option, help) of every argument and subcommand of `parser`, recursively."""
+    import argparse
+
+    for action in parser._actions:
+        name = "/".join(action.option_strings) or action.dest
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action._choices_actions:
+                yield f"{where} {choice.dest}", "(command)", choice.help
+            for command, sub in action.choices.items():
+                yield f"{where} {command}", "(description)", sub.description
+                yield from _helps(sub, f"{where} {command}")
+        elif action.help is not argparse.SUPPRESS:
+            yield where, name, action.help
+
+
+def test_every_option_of_every_command_says_what_it_does_in_russian(monkeypatch):
+    """The full parser, built in English and in Russian: every argument has a help, and
+    no help of any command is left in English (or untranslated) under a Russian locale."""
+    from search.cli import build_parser
+
+    def helps(lang):
+        monkeypatch.setenv("LANG", lang)
+        return list(_helps(build_parser()))
+
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    english, russian = helps("C.UTF-8"), helps("ru_RU.UTF-8")
+    assert len(english) == len(russian) > 100
+    cyrillic = re.compile("[а-яё]", re.I)
+    for (where, option, en), (_where, _option, ru) in zip(english, russian, strict=True):
+        assert en, f"{where} {option}: no help"
+        assert ru != en and cyrillic.search(ru), f"{where} {option}: {ru!r} is not translated"
+
+
+def test_argparse_words_in_russian(monkeypatch, capsys):
+    from search.cli import build_parser
+
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "ru_RU.UTF-8")
+    parser = build_parser()
+    for command in ([], ["search"], ["watch", "add"]):
+        text = _subparser(parser, command).format_help()
+        assert text.startswith("использование: ")
+        for word in ("usage", "options", "positional arguments", "show this help",
+                     "version number"):
+            assert word not in text, (command, word)
+
+
+def _subparser(parser, path):
+    import argparse
+
+    for name in path:
+        action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        parser = action.choices[name]
+    return parser
+
+
+def test_no_help_text_escapes_the_catalogue():
+    """Every help=, description= and epilog= in search/ goes through _() (`_("…")`,
+    `_("…").format(…)`, `_(module.HELP)`) or is argparse.SUPPRESS."""
+
+    def translated(node):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr == "format":
+            node = node.func.value
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            return node.func.id in ("_", "ngettext")  # a literal, or a command's HELP
+        return isinstance(node, ast.Attribute) and node.attr == "SUPPRESS"
+
+    loose = []
+    for path in sorted(Path(i18n.__file__).parent.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and node.func.attr in ("add_argument", "add_parser", "add_subparsers",
+                                           "add_argument_group", "ArgumentParser"):
+                for keyword in node.keywords:
+                    if keyword.arg in ("help", "description", "epilog") \
+                            and not translated(keyword.value):
+                        loose.append(f"{path.name}:{node.lineno} {keyword.arg}=")
+    assert not loose, loose
+
+
+def test_russian_messages_of_the_rarer_commands(cli, russian, tmp_path, crawled):
+    code, out, _ = cli("status")
+    assert code == 0 and out.startswith("время по поясу ") and "последний обход" in out
+    assert "in " not in out.splitlines()[0]
+    code, out, _ = cli("sources")
+    assert code == 0 and "источники из" in out and "статей" in out
+    code, out, _ = cli("watch", "list")
+    assert code == 0
+    code, out, err = cli("stories")
+    assert code == 0 and "статей: " in out and "сюжетов: " in out
+    code, _, err = cli("search", "школа", "--sort", "dat")
+    assert code == 2 and "аргумент --sort: недопустимое значение 'dat'; может быть, date?" in err
+    code, _, err = cli("stats", "--format", "xml")
+    assert code == 2 and "(можно: 'table', 'json', 'csv')" in err
+    code, _, err = cli("search", "школа", "--from", "2025-13")
+    assert code == 2 and "такой даты нет: '2025-13'" in err
+    code, _, err = cli("search", "школа", "--from", "2025", "--to", "2024")
+    assert code == 2 and "--from 2025 позже, чем --to 2024" in err
+    code, _, err = cli("show", "nonesuch")
+    assert code == 1 and "в архиве нет статьи 'nonesuch'" in err
+    code, _, err = cli("export", "-o", str(tmp_path / "no" / "such" / "dir.jsonl"))
+    assert code == 2 and "не удаётся записать" in err
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"url": "https://x.example/1", "title": ["a"], "body": "b"}\n',
+                   encoding="utf-8")
+    code, _, err = cli("import", str(bad), data_dir=tmp_path / "data")
+    assert code == 2 and "поле 'title' должно быть строкой, а это список" in err
+    code, _, err = cli("watch", "rm", "nonesuch", data_dir=tmp_path / "data")
+    assert code == 1 and "нет наблюдения с именем 'nonesuch'" in err
+    code, _, err = cli("schedule", "--jobs", "0")
+    assert code == 2 and "--jobs: нужно число от 1 до 32" in err
+    for line in (out + err).splitlines():
+        assert not re.search(r"\b(articles|stories|new|errors|cannot|watch)\b", line), line
+
+
+def test_russian_plurals_in_messages(russian):
+    from search.i18n import ngettext
+
+    said = {n: ngettext("backed up {n} article to {path}", "backed up {n} articles to {path}",
+                        n).format(n=n, path="b") for n in (1, 3, 5, 21)}
+    assert said == {1: "в резервную копию b записана 1 статья",
+                    3: "в резервную копию b записаны 3 статьи",
+                    5: "в резервную копию b записано 5 статей",
+                    21: "в резервную копию b записана 21 статья"}
+
+
+def test_a_scheduled_crawl_logs_in_english(monkeypatch):
+    """The scheduler reads a run's `crawled …` summary from its output, a log: the crawls
+    it starts speak English whatever the user's locale, which is otherwise kept."""
+    from crawler.scheduler import _english_env
+
+    monkeypatch.setenv("LC_ALL", "ru_RU.UTF-8")
+    monkeypatch.setenv("LANG", "ru_RU.UTF-8")
+    env = _english_env()
+    assert env["LC_CTYPE"] == "ru_RU.UTF-8" and env["LANG"] == "ru_RU.UTF-8"
+    monkeypatch.delenv("LC_ALL")
+    monkeypatch.setenv("LC_MESSAGES", env["LC_MESSAGES"])
+    assert "LC_ALL" not in env and i18n.language() == "en"

@@ -201,7 +201,7 @@ def test_reclean_partial_only_and_never_loses_an_article(partial_crawl, tmp_path
     data_dir, sources, _ = partial_crawl
     result = run_newsmon("reclean", "rayon", "--partial", data_dir=data_dir, sources=sources)
     assert result.returncode == 0, result.stderr
-    assert "re-cleaned 1 articles" in result.stdout
+    assert "re-cleaned 1 article:" in result.stdout
     assert set(articles(data_dir)) == {"1001", "1002", "1003", "1004"}
     missing = run_newsmon("reclean", data_dir=tmp_path / "empty")
     assert missing.returncode == 2 and "no archive" in missing.stderr

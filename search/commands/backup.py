@@ -7,14 +7,16 @@ from pathlib import Path
 from typing import Any
 
 from search.commands import common
+from search.i18n import _, ngettext
 
 HELP = "a consistent copy of the archive (and the sources file) into DIR, while crawls and " \
        "searches go on"
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("dir", type=Path, metavar="DIR")
-    p.add_argument("--keep", type=int, metavar="N", help="then keep only the newest N backups")
+    p.add_argument("dir", type=Path, metavar="DIR", help=_("where the backup is written"))
+    p.add_argument("--keep", type=int, metavar="N",
+                   help=_("then keep only the newest N backups"))
 
 
 def run(args: Any) -> int:
@@ -26,7 +28,8 @@ def run(args: Any) -> int:
                              keep=args.keep)
     except BackupError as exc:
         raise common.UsageError(str(exc)) from None
-    print(f"backed up {count} articles to {path}")
+    print(ngettext("backed up {n} article to {path}", "backed up {n} articles to {path}",
+                   count).format(n=count, path=path))
     return 0
 
 

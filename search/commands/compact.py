@@ -9,6 +9,7 @@ import argparse
 from typing import Any
 
 from search.commands import common
+from search.i18n import _, ngettext
 
 HELP = "merge the index's segments into one (after a big import: searches about twice as fast)"
 
@@ -20,6 +21,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 def run(args: Any) -> int:
     with common.app(args) as app:
         merged = app.compact()
-    print(f"merged {merged} index segments into one" if merged
-          else "the index is a single segment already")
+    print(ngettext("merged {n} index segment into one", "merged {n} index segments into one",
+                   merged).format(n=merged) if merged
+          else _("the index is a single segment already"))
     return 0

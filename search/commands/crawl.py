@@ -8,22 +8,24 @@ from typing import Any
 
 from indexer.text import terminal_safe
 from search.commands import common
+from search.i18n import _
 
 HELP = "crawl sources, archive and index new articles"
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("slugs", nargs="*", metavar="SLUG", help="sources to crawl (default: all)")
+    p.add_argument("slugs", nargs="*", metavar="SLUG", help=_("sources to crawl (default: all)"))
     p.add_argument("--since", metavar="D",
-                   help="skip articles published before this date (the forms of "
-                        "`newsmon search --from`)")
-    p.add_argument("--max-articles", type=int, help="fetch at most N articles in this run")
+                   help=_("skip articles published before this date (the forms of "
+                          "`newsmon search --from`)"))
+    p.add_argument("--max-articles", type=int, metavar="N",
+                   help=_("fetch at most N articles in this run"))
     p.add_argument("--backfill", type=int, metavar="PAGES",
-                   help="follow listings this many pages deep, even past archived articles "
-                        "(a first full back-fill)")
+                   help=_("follow listings this many pages deep, even past archived articles "
+                          "(a first full back-fill)"))
     p.add_argument("--queue", metavar="URL",
-                   help="share one frontier with other workers: redis://HOST:PORT/DB "
-                        "(default: $NEWSMON_QUEUE; none: this process crawls alone)")
+                   help=_("share one frontier with other workers: redis://HOST:PORT/DB "
+                          "(default: $NEWSMON_QUEUE; none: this process crawls alone)"))
     p.add_argument("--run-id", help=argparse.SUPPRESS)  # set by `newsmon schedule`
 
 
@@ -64,25 +66,34 @@ def deliver_after(data_dir: Any, config: Any) -> None:
         with common.App(data_dir, config) as app:
             common.print_deliveries(app.deliver())
     except Exception as exc:  # delivery never fails a crawl; the next run tries again
-        print(f"notify: delivery failed: {terminal_safe(str(exc))}", file=sys.stderr)
+        print("notify: " + _("delivery failed: {error}").format(error=terminal_safe(str(exc))),
+              file=sys.stderr)
 
 
 def print_report(report: Any, sources: list[Any]) -> int:
     for source in sources:
         counts = report.by_source.get(source.slug, {})
-        print(f"{source.slug}: {counts.get('new', 0)} new, {counts.get('updated', 0)} updated, "
-              f"{counts.get('unchanged', 0)} unchanged, {report.pages[source.slug]} pages, "
-              f"{len(report.errors.get(source.slug, []))} errors")
+        print(_("{source}: {new} new, {updated} updated, {unchanged} unchanged, {pages} pages, "
+                "{errors} errors").format(
+                    source=source.slug, new=counts.get("new", 0),
+                    updated=counts.get("updated", 0), unchanged=counts.get("unchanged", 0),
+                    pages=report.pages[source.slug],
+                    errors=len(report.errors.get(source.slug, []))))
     errors = report.all_errors
-    print(f"crawled {sum(report.pages.values())} pages in {report.seconds:.1f} s: "
-          f"{report.new} new, {report.updated} updated, {report.skipped_known} already "
-          f"archived, {report.partial} partial, {report.not_articles} not articles, "
-          f"{report.off_topic} off topic, {len(errors)} errors")
+    print(_("crawled {pages} pages in {seconds} s: {new} new, {updated} updated, {known} "
+            "already archived, {partial} partial, {not_articles} not articles, {off_topic} "
+            "off topic, {errors} errors").format(
+                pages=sum(report.pages.values()), seconds=f"{report.seconds:.1f}",
+                new=report.new, updated=report.updated, known=report.skipped_known,
+                partial=report.partial, not_articles=report.not_articles,
+                off_topic=report.off_topic, errors=len(errors)))
     if report.partial or report.not_articles:
-        print("  partial: the page's text was not found, archived from its feed item; "
-              "`newsmon rejected` lists the pages refused")
-    for message in errors[:10]:
-        print(f"  error: {terminal_safe(message)}", file=sys.stderr)
+        print("  " + _("partial: the page's text was not found, archived from its feed item; "
+                       "`newsmon rejected` lists the pages refused"))
+    for message in errors[:10]:  # the crawler's own words (crawler/ speaks English)
+        print("  " + _("error: {message}").format(message=terminal_safe(message)),
+              file=sys.stderr)
     if len(errors) > 10:
-        print(f"  … {len(errors) - 10} more in {report.log}", file=sys.stderr)
+        print("  " + _("… {n} more in {log}").format(n=len(errors) - 10, log=report.log),
+              file=sys.stderr)
     return 1 if errors else 0

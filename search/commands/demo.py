@@ -6,12 +6,13 @@ import argparse
 from typing import Any
 
 from search.commands import common
+from search.i18n import _
 
 HELP = "crawl the bundled offline demo site and search it"
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--port", type=int, default=0, help="port for the demo site (default: any)")
+    p.add_argument("--port", type=int, default=0, help=_("port for the demo site (default: any)"))
 
 
 def run(args: Any) -> int:

@@ -10,20 +10,22 @@ from typing import Any
 from indexer.text import terminal_safe
 from search import output, watch
 from search.commands import common
+from search.i18n import _
 
 HELP = "articles matching the watches, grouped by watch; --send delivers them"
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--since", default=None,
-                   help="articles archived on or after this day, in the configured zone "
-                        "(default 1d; with --send: the last 30 days)")
+    p.add_argument("--since", default=None, metavar="D",
+                   help=_("articles archived on or after this day, in the configured zone "
+                          "(default 1d; with --send: the last 30 days)"))
     p.add_argument("--send", action="store_true",
-                   help="deliver the matches not yet delivered on each configured channel "
-                        "([notify.email], [notify.telegram]); exit 1 if a channel failed")
-    p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+                   help=_("deliver the matches not yet delivered on each configured channel "
+                          "([notify.email], [notify.telegram]); exit 1 if a channel failed"))
+    p.add_argument("--format", choices=("text", "markdown", "json"), default="text",
+                   help=_("text (default), markdown or json"))
     p.add_argument("--write", type=Path, metavar="DIR",
-                   help="also write one Markdown file per day into DIR")
+                   help=_("also write one Markdown file per day into DIR"))
 
 
 def run(args: Any) -> int:
@@ -31,12 +33,14 @@ def run(args: Any) -> int:
         today = common.zone_today(app)
         if args.send:
             if args.write:
-                raise common.UsageError("--send and --write do not go together")
+                raise common.UsageError(_("--send and --write do not go together"))
             if not app.config.notify.channels:
-                raise common.UsageError(f"no channels configured: add [notify.email] or "
-                                        f"[notify.telegram] to {app.config.path}")
-            for warning in app.config.notify.warnings:
-                print(f"newsmon: warning: {warning}", file=sys.stderr)
+                raise common.UsageError(_("no channels configured: add [notify.email] or "
+                                          "[notify.telegram] to {path}").format(
+                                              path=app.config.path))
+            for warning in app.config.notify.warnings:  # crawler/config.py's, in English
+                print("newsmon: " + _("warning: {message}").format(message=warning),
+                      file=sys.stderr)
             reports = app.deliver(common.day(args.since, today=today))
             if args.format == "json":
                 print(output.dumps([r.to_json() for r in reports]))
@@ -49,8 +53,8 @@ def run(args: Any) -> int:
             try:
                 args.write.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise common.UsageError(f"cannot write into {args.write}: "
-                                        f"{exc.strerror}") from None
+                raise common.UsageError(_("cannot write into {path}: {error}").format(
+                    path=args.write, error=exc.strerror)) from None
         groups = app.digest(since)
         zone = app.zone_name
     text = watch.render(groups, args.format, since, zone)
@@ -59,7 +63,8 @@ def run(args: Any) -> int:
         try:
             written = watch.write_days(groups, args.write, zone)
         except OSError as exc:
-            raise common.UsageError(f"cannot write into {args.write}: {exc.strerror}") from None
+            raise common.UsageError(_("cannot write into {path}: {error}").format(
+                path=args.write, error=exc.strerror)) from None
         for path in written:
-            print(f"wrote {path}", file=sys.stderr)
+            print(_("wrote {path}").format(path=path), file=sys.stderr)
     return 0

@@ -9,13 +9,16 @@ from pathlib import Path
 from typing import Any
 
 from search.commands import common
+from search.i18n import _
 
 HELP = "every archived article as JSON lines"
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=("jsonl",), default="jsonl")
-    p.add_argument("--output", "-o", type=Path, help="write to FILE instead of standard output")
+    p.add_argument("--format", choices=("jsonl",), default="jsonl",
+                   help=_("jsonl: one article a line, the form `newsmon import` reads"))
+    p.add_argument("--output", "-o", type=Path, metavar="FILE",
+                   help=_("write to FILE instead of standard output"))
 
 
 def run(args: Any) -> int:
@@ -28,7 +31,8 @@ def run(args: Any) -> int:
         try:
             handle = args.output.open("w", encoding="utf-8")
         except OSError as exc:
-            raise common.UsageError(f"cannot write {args.output}: {exc.strerror}") from None
+            raise common.UsageError(_("cannot write {path}: {error}").format(
+                path=args.output, error=exc.strerror)) from None
         with handle:
             for record in records:
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -10,14 +10,17 @@ from typing import Any
 from search import output
 from search.app import NotFound
 from search.commands import common
+from search.i18n import _
 
 HELP = "run the cleaner on one page and print the article JSON"
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("page", metavar="FILE|URL")
-    p.add_argument("--url", help="the page's URL, when FILE is a saved page")
-    p.add_argument("--source", metavar="SLUG", help="apply this source's settings and selectors")
+    p.add_argument("page", metavar="FILE|URL",
+                   help=_("a saved page, or a URL to fetch as a crawl does"))
+    p.add_argument("--url", help=_("the page's URL, when FILE is a saved page"))
+    p.add_argument("--source", metavar="SLUG",
+                   help=_("apply this source's settings and selectors"))
 
 
 def run(args: Any) -> int:
@@ -33,12 +36,14 @@ def run(args: Any) -> int:
         body = _read(Path(args.page))
         content_type, url = None, args.url or Path(args.page).resolve().as_uri()
     if is_binary(body):
-        raise common.UsageError(f"{args.page} is not an HTML page (binary data)")
+        raise common.UsageError(_("{page} is not an HTML page (binary data)").format(
+            page=args.page))
     try:
         article = clean(body, url, source, fetched=datetime.now().astimezone(),
                         content_type=content_type)
     except NotArticle as exc:
-        raise NotFound(f"{args.page}: not an article page ({exc})") from None
+        raise NotFound(_("{page}: not an article page ({reason})").format(
+            page=args.page, reason=exc)) from None
     data = article.to_json()
     if source is None:
         data.pop("source")
@@ -53,10 +58,12 @@ def _read(path: Path) -> bytes:
         with path.open("rb") as handle:  # the crawler's cap: a bigger file took minutes
             body = handle.read(MAX_PAGE_BYTES + 1)
     except OSError as exc:
-        raise common.UsageError(f"cannot read {path}: {exc.strerror}") from None
+        raise common.UsageError(_("cannot read {path}: {error}").format(
+            path=path, error=exc.strerror)) from None
     if len(body) > MAX_PAGE_BYTES:
-        raise common.UsageError(f"{path} is larger than {MAX_PAGE_BYTES // 2**20} MB, the "
-                                "largest page the crawler fetches")
+        raise common.UsageError(_("{path} is larger than {mb} MB, the largest page the "
+                                  "crawler fetches").format(path=path,
+                                                            mb=MAX_PAGE_BYTES // 2**20))
     return body
 
 

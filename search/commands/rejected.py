@@ -8,14 +8,17 @@ from typing import Any
 from indexer.text import terminal_safe
 from search import output
 from search.commands import common
+from search.i18n import _
 
 HELP = "pages the cleaner refused, with the reason"
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("slugs", nargs="*", metavar="SOURCE", help="only these sources")
-    p.add_argument("--limit", type=int, default=100, help="rows to show (default 100)")
-    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("slugs", nargs="*", metavar="SOURCE", help=_("only these sources"))
+    p.add_argument("--limit", type=int, default=100, metavar="N",
+                   help=_("rows to show (default 100)"))
+    p.add_argument("--format", choices=("table", "json"), default="table",
+                   help=_("table (default) or json"))
 
 
 def run(args: Any) -> int:
@@ -32,5 +35,5 @@ def run(args: Any) -> int:
         print(f"{row['seen'][:16].replace('T', ' ')}  {row['source'] or '—':<12} "
               f"{terminal_safe(row['url'])}\n{'':<30}{terminal_safe(row['reason'])}")
     if not rows:
-        print("(no pages rejected)")
+        print(_("(no pages rejected)"))
     return 0

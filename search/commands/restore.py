@@ -7,12 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from search.commands import common
+from search.i18n import _, ngettext
 
 HELP = "bring a backup into an empty data dir and rebuild the index"
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", type=Path, metavar="FILE")
+    p.add_argument("file", type=Path, metavar="FILE",
+                   help=_("a backup that `newsmon backup` wrote"))
 
 
 def run(args: Any) -> int:
@@ -23,8 +25,11 @@ def run(args: Any) -> int:
         total = restore(args.file, data_dir)
     except BackupError as exc:
         raise common.UsageError(str(exc)) from None
-    print(f"restored {total} articles into {data_dir.root}; the index was rebuilt")
+    print(ngettext("restored {n} article into {root}; the index was rebuilt",
+                   "restored {n} articles into {root}; the index was rebuilt", total).format(
+                       n=total, root=data_dir.root))
     sources = args.file.with_suffix(".sources.toml")
     if sources.is_file():
-        print(f"the sources file it was made with: {sources} (pass it with --sources)")
+        print(_("the sources file it was made with: {path} (pass it with --sources)").format(
+            path=sources))
     return 0

@@ -7,22 +7,26 @@ import sys
 from typing import Any
 
 from search.commands import common
+from search.i18n import _
 
 HELP = "crawl each source at its interval, until stopped"
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("slugs", nargs="*", metavar="SLUG", help="sources to schedule (default: all)")
+    p.add_argument("slugs", nargs="*", metavar="SLUG",
+                   help=_("sources to schedule (default: all)"))
     p.add_argument("--once", action="store_true",
-                   help="run every due source once and exit (for cron)")
-    p.add_argument("--jobs", type=int, default=2, help="crawls at the same time (default 2)")
-    p.add_argument("--timeout", type=float, default=3600,
-                   help="kill a run after this many seconds (default 3600)")
-    p.add_argument("--grace", type=float, default=30,
-                   help="on SIGTERM/SIGINT, seconds running crawls get to finish (default 30)")
+                   help=_("run every due source once and exit (for cron)"))
+    p.add_argument("--jobs", type=int, default=2, metavar="N",
+                   help=_("crawls at the same time (default 2)"))
+    p.add_argument("--timeout", type=float, default=3600, metavar="SECONDS",
+                   help=_("kill a run after this many seconds (default 3600)"))
+    p.add_argument("--grace", type=float, default=30, metavar="SECONDS",
+                   help=_("on SIGTERM/SIGINT, seconds running crawls get to finish "
+                          "(default 30)"))
     p.add_argument("--queue", metavar="URL",
-                   help="share one frontier with other workers: redis://HOST:PORT/DB "
-                        "(default: $NEWSMON_QUEUE)")
+                   help=_("share one frontier with other workers: redis://HOST:PORT/DB "
+                          "(default: $NEWSMON_QUEUE)"))
 
 
 def run(args: Any) -> int:
@@ -31,9 +35,9 @@ def run(args: Any) -> int:
     config = common.config(args)
     sources = config.select(args.slugs)
     if not 1 <= args.jobs <= 32:
-        raise common.UsageError("--jobs must be between 1 and 32")
+        raise common.UsageError(_("--jobs must be between 1 and 32"))
     if args.timeout <= 0 or args.grace < 0:
-        raise common.UsageError("--timeout must be positive and --grace not negative")
+        raise common.UsageError(_("--timeout must be positive and --grace not negative"))
     queue = common.queue(args)
     if queue:
         import os

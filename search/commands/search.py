@@ -29,8 +29,8 @@ def limit(text: str) -> int | str:
     try:
         return int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid int value: {text!r} (a number or all)") \
-            from None
+        raise argparse.ArgumentTypeError(_("invalid int value: {value!r} (a number or all)")
+                                         .format(value=text)) from None
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -42,7 +42,8 @@ def configure(p: argparse.ArgumentParser) -> None:
                           "reaches its last day)"))
     p.add_argument("--source", action="append", metavar="S",
                    help=_("only this source (repeatable)"))
-    p.add_argument("--sort", choices=("relevance", "date"), default="relevance")
+    p.add_argument("--sort", choices=("relevance", "date"), default="relevance",
+                   help=_("relevance (default) or date, newest first"))
     p.add_argument("--limit", type=limit, default=10,
                    help=_("hits to show (default 10; `all`: every hit, at most {n})").format(
                        n=common.MAX_LIMIT))
@@ -72,12 +73,13 @@ def run(args: Any) -> int:
     common.positive(args.offset, "--offset", 10_000_000)
     day_from, day_to = common.day(args.date_from), common.day(args.date_to, end=True)
     if day_from and day_to and day_from > day_to:
-        raise common.UsageError(f"--from {args.date_from} is after --to {args.date_to}")
+        raise common.UsageError(_("--from {start} is after --to {end}").format(
+            start=args.date_from, end=args.date_to))
     options = {"day_from": day_from, "day_to": day_to, "sources": args.source, "sort": args.sort,
                "limit": 10 if args.limit == "all" else args.limit, "offset": args.offset,
                "group": not args.all}
     if args.queries and args.query:
-        raise common.UsageError("give either QUERY or --queries FILE, not both")
+        raise common.UsageError(_("give either QUERY or --queries FILE, not both"))
     if not args.queries and not args.query:
         raise common.UsageError(_("a query is required (or --queries FILE)"))
     report = _report_format(args)
@@ -85,13 +87,14 @@ def run(args: Any) -> int:
         try:
             handle = args.output.open("w", encoding="utf-8")
         except OSError as exc:
-            raise common.UsageError(f"cannot write {args.output}: {exc.strerror}") from None
+            raise common.UsageError(_("cannot write {path}: {error}").format(
+                path=args.output, error=exc.strerror)) from None
         with handle, contextlib.redirect_stdout(handle):
             args.output = None
             return run(args)
     if report and (args.queries or args.count):
-        raise common.UsageError("--queries and --count print to the terminal; "
-                                "not with xlsx, --excel or a .csv/.xlsx FILE")
+        raise common.UsageError(_("--queries and --count print to the terminal; "
+                                  "not with xlsx, --excel or a .csv/.xlsx FILE"))
     with common.app(args, with_config=bool(report)) as app:
         if args.queries:
             return _batch(app, args, options)
@@ -123,13 +126,13 @@ def _report_format(args: Any) -> str | None:
     suffix = args.output.suffix.lower() if args.output else ""
     if args.format == "xlsx" or (args.format is None and suffix == ".xlsx"):
         if not args.output:
-            raise common.UsageError("--format xlsx writes a file: give -o FILE.xlsx")
+            raise common.UsageError(_("--format xlsx writes a file: give -o FILE.xlsx"))
         return "xlsx"
     if args.excel or (args.format in (None, "csv") and suffix == ".csv"):
         return "excel"
     if args.columns:
-        raise common.UsageError("--columns is for reports: --format xlsx, --excel or "
-                                "-o FILE.csv/.xlsx")
+        raise common.UsageError(_("--columns is for reports: --format xlsx, --excel or "
+                                  "-o FILE.csv/.xlsx"))
     return None
 
 
@@ -140,8 +143,8 @@ def _write_report(app: Any, args: Any, options: dict[str, Any], kind: str) -> in
     columns = tuple(c.strip() for c in (args.columns or "").split(",") if c.strip())
     unknown = [c for c in columns if c not in exports.EXTRA]
     if unknown:
-        raise common.UsageError(f"unknown column {unknown[0]!r} (known: "
-                                f"{', '.join(exports.EXTRA)})")
+        raise common.UsageError(_("unknown column {name!r} (known: {known})").format(
+            name=unknown[0], known=", ".join(exports.EXTRA)))
     limit = None if args.limit == "all" else args.limit
     hits = app.each_hit(args.query, day_from=options["day_from"], day_to=options["day_to"],
                         sources=options["sources"], sort=options["sort"],
@@ -159,7 +162,8 @@ def _write_report(app: Any, args: Any, options: dict[str, Any], kind: str) -> in
             with args.output.open("w", encoding="utf-8", newline="") as out:
                 exports.write_csv(hits, out, names, columns, details)
     except OSError as exc:
-        raise common.UsageError(f"cannot write {args.output}: {exc.strerror}") from None
+        raise common.UsageError(_("cannot write {path}: {error}").format(
+            path=args.output, error=exc.strerror)) from None
     return 0
 
 
@@ -195,7 +199,8 @@ def _batch(app: Any, args: Any, options: dict[str, Any]) -> int:
                 record["corrected"] = page.corrected
             record["_page"] = page
         except QueryError as exc:
-            record = {"query": query, "error": f"line {line_no}: {exc}"}
+            record = {"query": query, "error": _("line {n}: {error}").format(n=line_no,
+                                                                             error=exc)}
         if fmt == "jsonl":  # streamed: a long file shows its first answers at once
             record.pop("_page", None)
             print(json.dumps(record, ensure_ascii=False), flush=True)
@@ -240,9 +245,10 @@ def _query_lines(path: Path) -> Iterator[tuple[int, str]]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
-        raise common.UsageError(f"cannot read {path}: {exc.strerror}") from None
+        raise common.UsageError(_("cannot read {path}: {error}").format(
+            path=path, error=exc.strerror)) from None
     except UnicodeDecodeError:
-        raise common.UsageError(f"{path} is not UTF-8 text") from None
+        raise common.UsageError(_("{path} is not UTF-8 text").format(path=path)) from None
     for number, line in enumerate(lines, 1):
         if line.strip() and not line.lstrip().startswith("#"):
             yield number, line.strip()

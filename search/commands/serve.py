@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from search.commands import common
+from search.i18n import _
 
 HELP = "serve the search page on the web (127.0.0.1:8000 by default)"
 PASSWORD_ENV = "NEWSMON_WEB_PASSWORD"
@@ -16,11 +17,12 @@ PASSWORD_ENV = "NEWSMON_WEB_PASSWORD"
 
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1",
-                   help="address to listen on (default 127.0.0.1; any other needs a password: "
-                        f"env {PASSWORD_ENV} or [web] password in the sources file)")
-    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+                   help=_("address to listen on (default 127.0.0.1; any other needs a "
+                          "password: env {env} or [web] password in the sources file)").format(
+                              env=PASSWORD_ENV))
+    p.add_argument("--port", type=int, default=8000, help=_("port (default 8000)"))
     p.add_argument("--read-only", action="store_true",
-                   help="never change the archive: adding and removing watches is refused")
+                   help=_("never change the archive: adding and removing watches is refused"))
 
 
 def is_local(host: str) -> bool:
@@ -41,8 +43,9 @@ def run(args: Any) -> int:
     config = common.config(args)
     secret = password(config)
     if not is_local(args.host) and not secret:
-        raise common.UsageError(f"refusing to serve on {args.host} without a password: set "
-                                f"{PASSWORD_ENV} or [web] password in the sources file")
+        raise common.UsageError(_("refusing to serve on {host} without a password: set {env} "
+                                  "or [web] password in the sources file").format(
+                                      host=args.host, env=PASSWORD_ENV))
     import uvicorn
 
     from search.app import App
@@ -51,9 +54,10 @@ def run(args: Any) -> int:
     core = App(common.data_dir(args), config)
     web = create_app(core, password=secret, read_only=args.read_only)
     shown = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"newsmon: serving http://{shown}:{args.port}/"
-          f"{' (read-only)' if args.read_only else ''}{' (password)' if secret else ''}; "
-          "Ctrl-C stops", file=sys.stderr)
+    notes = (" " + _("(read-only)") if args.read_only else "") + (
+        " " + _("(password)") if secret else "")
+    print("newsmon: " + _("serving {url}{notes}; Ctrl-C stops").format(
+        url=f"http://{shown}:{args.port}/", notes=notes), file=sys.stderr)
     try:
         uvicorn.run(web, host=args.host, port=args.port, log_level="warning",
                     access_log=False, server_header=False)

@@ -9,13 +9,16 @@ from indexer.article import Article
 from indexer.text import squash, terminal_safe
 from search import output
 from search.commands import common
+from search.i18n import _, ngettext
 
 HELP = "one archived article in full"
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("key", metavar="ID|URL")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("key", metavar="ID|URL",
+                   help=_("the article's id, or any URL that led to it"))
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help=_("text (default), or json: the article's record with its story"))
 
 
 def run(args: Any) -> int:
@@ -33,9 +36,11 @@ def run(args: Any) -> int:
 def story_text(article_id: str, story: str | None, members: list[dict[str, Any]]) -> str:
     """The story's first publisher and its other articles."""
     first = members[0]
-    who = ("this article" if first["id"] == article_id
-           else f"{first['source'] or '—'}, {first['published'] or 'undated'}")
-    lines = ["", f"Сюжет {story}: {len(members)} articles; first published by {who}"]
+    who = (_("this article") if first["id"] == article_id
+           else f"{first['source'] or '—'}, {first['published'] or _('undated')}")
+    lines = ["", f"Сюжет {story}: " + ngettext(
+        "{n} article; first published by {who}", "{n} articles; first published by {who}",
+        len(members)).format(n=len(members), who=who)]
     for m in members:
         if m["id"] != article_id:
             lines.append(f"  {(m['published'] or '—')[:16]:<16}  {squash(m['source'] or '—'):<14}"

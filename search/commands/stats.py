@@ -39,12 +39,13 @@ def configure(p: argparse.ArgumentParser) -> None:
 def run(args: Any) -> int:
     if args.query is None:
         if args.by or args.source or args.date_from or args.date_to or args.all:
-            raise common.UsageError("--by, --source, --from, --to and --all count a QUERY's "
-                                    "matches: give one (`newsmon stats 'школа' --by month`)")
+            raise common.UsageError(_("--by, --source, --from, --to and --all count a QUERY's "
+                                      "matches: give one (`newsmon stats 'школа' --by month`)"))
         return _archive(args)
     day_from, day_to = common.day(args.date_from), common.day(args.date_to, end=True)
     if day_from and day_to and day_from > day_to:
-        raise common.UsageError(f"--from {args.date_from} is after --to {args.date_to}")
+        raise common.UsageError(_("--from {start} is after --to {end}").format(
+            start=args.date_from, end=args.date_to))
     with common.app(args) as app:
         line = app.timeline(args.query, by=args.by, day_from=day_from, day_to=day_to,
                             sources=args.source, group=not args.all)

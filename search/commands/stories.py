@@ -9,22 +9,29 @@ import argparse
 from typing import Any
 
 from search.commands import common
+from search.i18n import _, ngettext
 
 HELP = "reprints grouped into stories: counts, or re-cluster"
 
 
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rebuild", action="store_true",
-                   help="re-cluster the whole archive in publication order (deterministic; "
-                        "stories are then named after their first publisher)")
+                   help=_("re-cluster the whole archive in publication order (deterministic; "
+                          "stories are then named after their first publisher)"))
 
 
 def run(args: Any) -> int:
     with common.app(args) as app:
         result = app.stories(rebuild=args.rebuild)
     if "changed" in result:
-        print(f"re-clustered {result['articles']} articles: {result['changed']} changed story")
-    print(f"{result['articles']} articles in {result['stories']} stories")
+        print(ngettext("re-clustered {n} article: {changed} changed story",
+                       "re-clustered {n} articles: {changed} changed story",
+                       result["articles"]).format(n=result["articles"],
+                                                  changed=result["changed"]))
+    print(_("{articles} articles in {stories} stories").format(
+        articles=result["articles"], stories=result["stories"]))
     if result["unassigned"]:
-        print(f"{result['unassigned']} articles have no story yet: run `newsmon reindex`")
+        print(ngettext("{n} article has no story yet: run `newsmon reindex`",
+                       "{n} articles have no story yet: run `newsmon reindex`",
+                       result["unassigned"]).format(n=result["unassigned"]))
     return 0

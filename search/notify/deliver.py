@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from search import watch as watches
+from search.i18n import _
 from search.notify import ChannelError, messages
 from search.watch import App  # the application layer, as a protocol (no import loop)
 
@@ -41,10 +42,12 @@ class Report:
 
     def line(self) -> str:
         if self.error:
-            return f"{self.channel}: failed, {self.pending} pending: {self.error}"
+            return f"{self.channel}: " + _("failed, {pending} pending: {error}").format(
+                pending=self.pending, error=self.error)
         if not self.sent:
-            return f"{self.channel}: nothing new"
-        return f"{self.channel}: {self.sent} stories delivered in {self.messages} messages"
+            return f"{self.channel}: " + _("nothing new")
+        return f"{self.channel}: " + _("{sent} stories delivered in {messages} messages").format(
+            sent=self.sent, messages=self.messages)
 
     def to_json(self) -> dict[str, Any]:
         return {"channel": self.channel, "ok": self.ok, "sent": self.sent,
