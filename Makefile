@@ -27,15 +27,15 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/workers.py
 	$(BIN)/python benchmarks/server.py 20000
 
-$(STAMP): pyproject.toml $(wildcard search/locale/*/LC_MESSAGES/*.po)
+$(STAMP): pyproject.toml $(wildcard indexer/locale/*/LC_MESSAGES/*.po)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	# pip byte-compiles installed packages but not an editable one; where Python may not
 	# write .pyc files itself (PYTHONDONTWRITEBYTECODE), a cold search compiled ours each time
 	$(BIN)/python -m compileall -q crawler indexer search
-	# the Russian messages: search/locale/*/LC_MESSAGES/newsmon.po compiled into .mo
-	$(BIN)/python -m search.i18n
+	# the Russian messages: indexer/locale/*/LC_MESSAGES/newsmon.po compiled into .mo
+	$(BIN)/python -m indexer.i18n
 	touch $(STAMP)
 
 clean:

@@ -1,5 +1,5 @@
 """Messages in the user's language (issue 19): Russian with a Russian locale, through
-the gettext catalogue in search/locale, English otherwise."""
+the gettext catalogue in indexer/locale, English otherwise, in every layer."""
 
 from __future__ import annotations
 
@@ -8,23 +8,25 @@ import gettext
 import importlib
 import io
 import re
-from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
-from search import i18n
+from indexer import i18n
 
 PO = i18n.LOCALE_DIR / "ru" / "LC_MESSAGES" / "newsmon.po"
+CODE = [path for layer in ("indexer", "crawler", "search")
+        for path in sorted((ROOT / layer).rglob("*.py"))]
 
 
 def used_messages() -> set[str]:
-    """Every msgid the code looks up: _() and ngettext() literals, command HELPs, the
-    query help."""
+    """Every msgid the code looks up, in every layer: _(), ngettext() and N_() literals,
+    command HELPs, the query help."""
     found: set[str] = set()
-    for path in sorted(Path(i18n.__file__).parent.rglob("*.py")):
+    for path in CODE:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                    and node.func.id in ("_", "ngettext") and node.args
+                    and node.func.id in ("_", "ngettext", "N_") and node.args
                     and isinstance(node.args[0], ast.Constant)):
                 found.add(node.args[0].value)
     from search.commands import COMMANDS
@@ -187,7 +189,7 @@ def test_no_help_text_escapes_the_catalogue():
         return isinstance(node, ast.Attribute) and node.attr == "SUPPRESS"
 
     loose = []
-    for path in sorted(Path(i18n.__file__).parent.rglob("*.py")):
+    for path in sorted((ROOT / "search").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                     and node.func.attr in ("add_argument", "add_parser", "add_subparsers",
