@@ -16,10 +16,11 @@ from typing import Any
 
 from bs4 import BeautifulSoup
 
-from crawler.clean import NotArticle, clean, decode
+from crawler.clean import NotArticle, clean, decode, rejection
 from crawler.config import Config, Source
 from crawler.discover import feed_items, listing_links, looks_like_article, sitemap_entries
 from crawler.fetch import Fetched, fetch_pages
+from indexer.i18n import _, ngettext
 
 ARTICLES = 2
 
@@ -78,25 +79,26 @@ def check_sources(config: Config, sources: list[Source]) -> list[SourceCheck]:
     pages = fetch_pages(config, [(url, source) for _, url, source in discovery])
     links: list[list[str]] = []
     nested: list[tuple[int, str]] = []  # (discovery position, first sitemap an index names)
-    for i, ((kind, _, source), page) in enumerate(zip(discovery, pages, strict=True)):
+    for i, ((kind, _url, source), page) in enumerate(zip(discovery, pages, strict=True)):
         found, next_sitemap = _links(kind, page, source) if page.ok else ([], None)
         links.append(found)
         if next_sitemap:
             nested.append((i, next_sitemap))
     if nested:
-        for (i, _), page in zip(nested, fetch_pages(config, [(u, discovery[i][2])
+        for (i, _next), page in zip(nested, fetch_pages(config, [(u, discovery[i][2])
                                                              for i, u in nested]), strict=True):
             links[i] = _sitemap_links(page.body, discovery[i][2])[0] if page.ok else []
     for (kind, url, source), page, found in zip(discovery, pages, links, strict=True):
         ok = page.ok
-        detail = f"{kind}: {len(found)} article links" if ok else f"{kind}: {page.error}"
+        detail = f"{kind}: " + (ngettext("{n} article link", "{n} article links", len(found))
+                                .format(n=len(found)) if ok else str(page.error))
         results[source.slug].discovery.append(PageCheck(url, ok, detail))
         candidates[source.slug] += [u for u in found if u not in candidates[source.slug]]
     articles = [(url, source) for source in sources
                 if results[source.slug].reachable for url in candidates[source.slug][:ARTICLES]]
     fetched = fetch_pages(config, articles) if articles else []
     by_source: dict[str, list[Fetched]] = {}
-    for (_, source), page in zip(articles, fetched, strict=True):
+    for (_article, source), page in zip(articles, fetched, strict=True):
         by_source.setdefault(source.slug, []).append(page)
     for source in sources:
         _judge(results[source.slug], source, candidates[source.slug],
@@ -108,11 +110,12 @@ def _judge(result: SourceCheck, source: Source, candidates: list[str],
            pages: list[Fetched]) -> None:
     result.links = len(candidates)
     if not result.reachable:
-        result.problems.append("unreachable: " + "; ".join(p.detail for p in result.discovery))
+        result.problems.append(_("unreachable: {details}").format(
+            details="; ".join(p.detail for p in result.discovery)))
         return
     if not candidates:
-        result.problems.append("discovery found no article links (a redesign? check "
-                               "article_url and the feed and listing URLs)")
+        result.problems.append(_("discovery found no article links (a redesign? check "
+                                 "article_url and the feed and listing URLs)"))
     unmatched: dict[str, int] = {}
     for page in pages:
         check = ArticleCheck(url=page.requested)
@@ -129,16 +132,19 @@ def _judge(result: SourceCheck, source: Source, candidates: list[str],
                 if name != "remove" and soup.select_one(selector) is None:
                     unmatched[name] = unmatched.get(name, 0) + 1
         except NotArticle as exc:
-            check.error = str(exc)
+            check.error = rejection(str(exc))
         result.articles.append(check)
     for name, count in unmatched.items():
-        result.problems.append(f"selector {name} = {source.selectors[name]!r} matched nothing "
-                               f"on {count} of {len(result.articles)} articles")
+        result.problems.append(ngettext(
+            "selector {name} = {selector!r} matched nothing on {count} of {n} article",
+            "selector {name} = {selector!r} matched nothing on {count} of {n} articles",
+            len(result.articles)).format(name=name, selector=source.selectors[name], count=count,
+                                         n=len(result.articles)))
     for check in result.articles:
-        missing = [n for n, v in (("title", check.title), ("date", check.published),
-                                  ("body", check.body_chars >= 200)) if not v]
+        missing = [n for n, v in ((_("no title"), check.title), (_("no date"), check.published),
+                                  (_("no body"), check.body_chars >= 200)) if not v]
         if check.error or missing:
-            result.problems.append(f"{check.url}: " + (check.error or "no " + ", ".join(missing)))
+            result.problems.append(f"{check.url}: " + (check.error or ", ".join(missing)))
 
 
 def _links(kind: str, page: Fetched, source: Source) -> tuple[list[str], str | None]:

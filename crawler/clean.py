@@ -29,6 +29,7 @@ from w3lib.encoding import html_to_unicode
 from crawler import dates
 from crawler.config import DEFAULT_TIMEZONE, Source
 from indexer.article import Article, article_id
+from indexer.i18n import N_, stored
 from indexer.text import squash
 
 MIN_BODY_CHARS = 200
@@ -87,6 +88,22 @@ _TITLE_SEPARATORS = re.compile(r"\s+(?:[|—–:»/]|-|::)\s+")
 
 class NotArticle(ValueError):
     """The page is not a news article (a listing, a home page, a soft 404): never archived."""
+
+
+# why a page was refused, as the archive keeps it (`newsmon rejected`): in English, and
+# in the user's language only when shown (`rejection`)
+ERROR_PAGE = N_("an error page ({title!r})")
+NO_HEADLINE = N_("no article headline")
+NOT_ARTICLE_TYPE = N_("page declares og:type {kind!r}")
+LISTING = N_("the text is mostly links: a listing")
+NO_TEXT = N_("no article text found")
+TOO_SHORT = N_("article text too short ({n} characters)")
+REJECTIONS = (ERROR_PAGE, NO_HEADLINE, NOT_ARTICLE_TYPE, LISTING, NO_TEXT, TOO_SHORT)
+
+
+def rejection(reason: str) -> str:
+    """A refused page's reason, as the archive keeps it, in the user's language."""
+    return stored(reason, REJECTIONS)
 
 
 @dataclass(frozen=True)
@@ -190,10 +207,10 @@ def clean(html: bytes | str, url: str, source: Source | None = None, *,
     title = _title(page, selectors)
     if title and _NOT_ARTICLE_TITLE.search(title) and not (
             hints.title and squash(hints.title) == title):
-        raise NotArticle(f"an error page ({title!r})")
+        raise NotArticle(ERROR_PAGE.format(title=title))
     title = title or squash(hints.title)
     if not title:
-        raise NotArticle("no article headline")
+        raise NotArticle(NO_HEADLINE)
     published = _date(page, selectors, "published", hints.published) or hints.lastmod \
         or _htmldate(page)
     modified = _date(page, selectors, "modified")
@@ -206,13 +223,13 @@ def clean(html: bytes | str, url: str, source: Source | None = None, *,
         # many templates declare og:type "website" on every page: only a page that was not
         # listed as an article is refused for it; a page of links is a listing either way
         if page.meta.get("og:type", "article") != "article" and not hints.listed:
-            raise NotArticle(f"page declares og:type {page.meta['og:type']!r}")
+            raise NotArticle(NOT_ARTICLE_TYPE.format(kind=page.meta["og:type"]))
         if container is not None and _link_ratio(container) > 0.25:
-            raise NotArticle("the text is mostly links: a listing")
-    problem = "no article text found" if container is None else None
+            raise NotArticle(LISTING)
+    problem = NO_TEXT if container is None else None
     if problem and not hints.title and page.soup.body is not None \
             and _link_ratio(page.soup.body) > 0.5:
-        raise NotArticle("the text is mostly links: a listing")  # a feed item has a title
+        raise NotArticle(LISTING)  # a feed item has a title
     canonical = _canonical(page, source)
     language = _language(page)
     paragraphs = _paragraphs(container, selectors) if container is not None else []
@@ -227,7 +244,7 @@ def clean(html: bytes | str, url: str, source: Source | None = None, *,
     body = "\n\n".join(paragraphs)
     if problem is None and len(body) < MIN_BODY_CHARS and not (
             len(body) >= MIN_SHORT_BODY and published is not None):
-        problem = f"article text too short ({len(body)} characters)"
+        problem = TOO_SHORT.format(n=len(body))
     full_text = fragment_text(hints.full_text) if hints.full_text else ""
     if len(full_text) >= MIN_BODY_CHARS or (problem and full_text):
         body, problem = full_text, None  # the feed's full text is the article without chrome

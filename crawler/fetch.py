@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 from crawler.config import Config, Source
 from crawler.guard import allowed
 from crawler.run import MAX_PAGE_BYTES, fetch_settings
+from indexer.i18n import _
 
 if TYPE_CHECKING:
     from scrapy.http import Response
@@ -79,7 +80,7 @@ def fetch_pages(config: Config, requests: list[tuple[str, Source | None]]) -> li
     for index, (url, source) in enumerate(requests):
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            results[index] = Fetched(url, url, error="not an http(s) URL")
+            results[index] = Fetched(url, url, error=_("not an http(s) URL"))
         else:
             jobs.append((index, url, source))
     if jobs:
@@ -93,8 +94,8 @@ def fetch_pages(config: Config, requests: list[tuple[str, Source | None]]) -> li
             fetched = [Fetched.from_json(r) for r in json.loads(done.stdout)]
         except (ValueError, KeyError, TypeError):
             lines = [line for line in done.stderr.splitlines() if line.strip()]
-            raise FetchFailed(f"the fetching process failed (exit {done.returncode}): "
-                              f"{lines[-1] if lines else 'no output'}") from None
+            raise FetchFailed(_("the fetching process failed (exit {code}): {error}").format(
+                code=done.returncode, error=lines[-1] if lines else _("no output"))) from None
         results.update(zip((index for index, _, _ in jobs), fetched, strict=True))
     return [results[i] for i in range(len(requests))]
 
@@ -118,32 +119,33 @@ def describe(failure: Failure) -> str:
         return f"HTTP {response.status}"
     if failure.check(IgnoreRequest):
         if message.startswith("Forbidden by robots.txt"):
-            return "disallowed by robots.txt"
+            return _("disallowed by robots.txt")
         if message.startswith("Filtered offsite request"):
-            return f"redirected off the source's hosts ({message.split(' to ', 1)[-1]})"
+            return _("redirected off the source's hosts ({host})").format(
+                host=message.split(" to ", 1)[-1])
         if "max redirections" in message:
-            return "too many redirects"
+            return _("too many redirects")
         return _one_line(message)
     chain = _chain(value)
     # the size cap: Content-Length said too much, or the body grew past it (then Scrapy
     # cancels the download without saying why; nothing else cancels a fetch here)
     if "max size" in message or any(type(e).__name__ == "DownloadCancelledError"
                                     for e in chain):
-        return (f"larger than {MAX_PAGE_BYTES // 2**20} MB, the largest page the crawler "
-                "fetches")
+        return _("larger than {mb} MB, the largest page the crawler fetches").format(
+            mb=MAX_PAGE_BYTES // 2**20)
     tls = _tls_reason(chain)
     if tls:
-        return f"TLS: {tls}"
+        return "TLS: " + tls
     names = {type(e).__name__ for e in chain}
     if names & {"CannotResolveHostError", "DNSLookupError"}:
-        return f"cannot resolve the host ({_one_line(message)})"
+        return _("cannot resolve the host ({error})").format(error=_one_line(message))
     if names & {"DownloadConnectionRefusedError", "ConnectionRefusedError"}:
-        return "connection refused"
+        return _("connection refused")
     if names & {"DownloadTimeoutError", "TimeoutError", "TCPTimedOutError"}:
-        return f"timed out ({_one_line(message)})"
+        return _("timed out ({error})").format(error=_one_line(message))
     reasons = [r.getErrorMessage() for e in chain for r in getattr(e, "reasons", None) or []]
     if reasons:
-        return "no response (" + _one_line("; ".join(reasons)) + ")"
+        return _("no response ({error})").format(error=_one_line("; ".join(reasons)))
     return _one_line(f"{type(value).__name__}: {message}" if message else type(value).__name__)
 
 
@@ -165,10 +167,10 @@ def _tls_reason(chain: list[BaseException]) -> str | None:
         if isinstance(exc, SSL.Error):
             parts = [str(entry[-1]) if isinstance(entry, tuple) else str(entry)
                      for arg in exc.args for entry in (arg if isinstance(arg, list) else [arg])]
-            text = "; ".join(p for p in parts if p) or "handshake failed"
+            text = "; ".join(p for p in parts if p) or _("handshake failed")
             if "certificate verify failed" in text:
-                return ("certificate verify failed (an unknown CA? a source's ca_bundle can "
-                        "name it)")
+                return _("certificate verify failed (an unknown CA? a source's ca_bundle can "
+                         "name it)")
             return _one_line(text)
     return None
 
@@ -237,8 +239,8 @@ def _fetch_here(config: Config, jobs: list[tuple[str, Source | None]]) -> list[F
     process.crawl(crawler, jobs=jobs)
     process.start()
     results = crawler.spider.results
-    return [results.get(i) or Fetched(url, url, error="not fetched (the fetch was stopped)")
-            for i, (url, _) in enumerate(jobs)]
+    return [results.get(i) or Fetched(url, url, error=_("not fetched (the fetch was stopped)"))
+            for i, (url, _source) in enumerate(jobs)]
 
 
 def main() -> int:

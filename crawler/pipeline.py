@@ -11,6 +11,7 @@ from typing import Any
 from scrapy.exceptions import DropItem
 
 from indexer.backend import IndexBusy, IndexMissing
+from indexer.i18n import ngettext
 from indexer.store import DataDir
 from indexer.stories import Stories
 
@@ -51,7 +52,8 @@ class ArchivePipeline:
         self.pending.append((item["article"], item["html"], item["urls"]))
         self.seen += 1
         if self.progress:
-            sys.stderr.write(f"\r  {self.seen} articles fetched…")
+            sys.stderr.write("\r  " + ngettext("{n} article fetched…", "{n} articles fetched…",
+                                                self.seen).format(n=self.seen))
             sys.stderr.flush()
         if len(self.pending) >= BATCH or time.monotonic() - self.flushed > FLUSH_SECONDS:
             self.flush()

@@ -45,6 +45,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from indexer.i18n import _
+
 log = logging.getLogger("newsmon.queue")
 
 DEFAULT_LEASE = 60.0      # seconds a popped item or a host slot stays with a silent worker
@@ -72,8 +74,8 @@ class QueueURL:
     def parse(cls, url: str) -> QueueURL:
         parts = urlsplit(url)
         if parts.scheme not in SCHEMES:
-            raise QueueError(f"queue URL must start with redis://, rediss:// or unix://, "
-                             f"not {url!r}")
+            raise QueueError(_("queue URL must start with redis://, rediss:// or unix://, not "
+                               "{url!r}").format(url=url))
         ours: dict[str, str] = {}
         theirs = []
         for key, value in parse_qsl(parts.query):
@@ -83,9 +85,11 @@ class QueueURL:
             lease = float(ours.get("lease", DEFAULT_LEASE))
             requests = int(ours["requests"]) if "requests" in ours else None
         except ValueError:
-            raise QueueError(f"queue URL {url!r}: lease and requests must be numbers") from None
+            raise QueueError(_("queue URL {url!r}: lease and requests must be numbers").format(
+                url=url)) from None
         if not 0.5 <= lease <= 3600 or (requests is not None and not 1 <= requests <= 256):
-            raise QueueError(f"queue URL {url!r}: lease must be 0.5–3600 s, requests 1–256")
+            raise QueueError(_("queue URL {url!r}: lease must be 0.5–3600 s, requests "
+                               "1–256").format(url=url))
         prefix = ours.get("prefix", "newsmon")
         redis_url = urlunsplit(parts._replace(query=urlencode(theirs)))
         return cls(redis_url, prefix, lease, requests)
@@ -224,7 +228,8 @@ class Frontier:
         try:
             frontier.redis.ping()
         except redis.RedisError as exc:
-            raise QueueUnreachable(f"cannot reach the queue at {url}: {exc}") from None
+            raise QueueUnreachable(_("cannot reach the queue at {url}: {error}").format(
+                url=url, error=exc)) from None
         return frontier
 
     def queue_key(self, slug: str, band: int) -> str:
@@ -473,7 +478,7 @@ class SharedScheduler:
     # --- out --------------------------------------------------------------------------------
 
     def next_request(self) -> Any:
-        for _ in range(50):
+        for _attempt in range(50):
             self.turn += 1
             order = self.slugs[self.turn % len(self.slugs):] + \
                 self.slugs[:self.turn % len(self.slugs)]

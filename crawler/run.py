@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from crawler import __version__
 from crawler.config import Config, Source
+from indexer.i18n import N_, _
 from indexer.store import DataDir, Locked
 
 MAX_PAGE_BYTES = 16 * 1024 * 1024
@@ -135,8 +136,9 @@ def source_locks(data_dir: DataDir, slugs: list[str]) -> Iterator[None]:
             try:
                 handles.append(data_dir.lock(f"locks/{slug}.lock"))
             except Locked as exc:
-                raise SourceBusy(f"source {slug!r} is already being crawled on "
-                                 f"{data_dir.root} (pid {exc.pid})") from None
+                raise SourceBusy(_("source {slug!r} is already being crawled on {root} "
+                                   "(pid {pid})").format(
+                                       slug=slug, root=data_dir.root, pid=exc.pid)) from None
         yield
     finally:
         for handle in handles:
@@ -173,11 +175,12 @@ def _crawl(config: Config, sources: list[Source], data_dir: DataDir, *,
     slugs = [s.slug for s in sources]
     for source in sources:
         if not source.verify:
-            message = (f"certificate checks are OFF for {', '.join(source.domains)} "
-                       f"(source {source.slug}: verify = false); anyone between you and the "
-                       "site can forge its pages")
-            logging.getLogger("newsmon.tls").warning(message)
-            print(f"newsmon: warning: {message}", file=sys.stderr)
+            message = N_("certificate checks are OFF for {hosts} (source {source}: verify = "
+                         "false); anyone between you and the site can forge its pages")
+            fields = {"hosts": ", ".join(source.domains), "source": source.slug}
+            logging.getLogger("newsmon.tls").warning(message.format(**fields))  # a log: English
+            print("newsmon: " + _("warning: {message}").format(
+                message=_(message).format(**fields)), file=sys.stderr)
     log_path = _run_log(data_dir, run_id, slugs)
     with data_dir.open_archive(create=True) as archive:
         data_dir.catch_up(archive)

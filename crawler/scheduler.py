@@ -27,6 +27,7 @@ from typing import IO
 import schedule
 
 from crawler.config import Config, Source
+from indexer.i18n import _
 from indexer.store import DataDir, Locked
 
 log = logging.getLogger("newsmon.schedule")
@@ -71,8 +72,9 @@ class Scheduler:
         try:
             return self.data_dir.lock("schedule.lock")
         except Locked as exc:
-            raise SchedulerLocked(f"another `newsmon schedule` is already running on "
-                                  f"{self.data_dir.root} (pid {exc.pid})") from None
+            raise SchedulerLocked(_("another `newsmon schedule` is already running on {root} "
+                                    "(pid {pid})").format(
+                                        root=self.data_dir.root, pid=exc.pid)) from None
 
     def serve_forever(self) -> int:
         """Run until SIGTERM/SIGINT; first runs start at once."""
@@ -279,5 +281,5 @@ def newsmon_command() -> str:
     beside = Path(sys.executable).with_name("newsmon")
     found = str(beside) if beside.is_file() else shutil.which("newsmon")
     if not found:
-        raise RuntimeError("the `newsmon` command is not installed (pip install -e .)")
+        raise RuntimeError(_("the `newsmon` command is not installed (pip install -e .)"))
     return found

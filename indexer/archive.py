@@ -19,6 +19,7 @@ from pathlib import Path
 
 from indexer import stories
 from indexer.article import Article, article_id, normalize_url
+from indexer.i18n import _
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -204,7 +205,7 @@ class Archive:
     def transaction(self) -> Iterator[None]:
         """One write transaction for many save() calls: all of them or none."""
         if self.readonly:
-            raise ReadOnly(f"archive {self.path} was opened read-only")
+            raise ReadOnly(_("archive {path} was opened read-only").format(path=self.path))
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             self._in_transaction = True
@@ -624,8 +625,9 @@ def _require_current(db: sqlite3.Connection, path: Path) -> None:
     tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     missing = [c for c, _ in _ADDED["articles"] if c not in columns]
     if not columns or missing or not {"watches", "story_members", "deliveries"} <= tables:
-        raise ReadOnly(f"archive {path} was made by an older newsmon and needs upgrading; run a "
-                       "writing command once (e.g. `newsmon check`) where it may be written")
+        raise ReadOnly(_("archive {path} was made by an older newsmon and needs upgrading; "
+                         "run a writing command once (e.g. `newsmon check`) where it may be "
+                         "written").format(path=path))
 
 
 def _now() -> str:

@@ -13,6 +13,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from indexer.i18n import _
+
 
 @dataclass(frozen=True)
 class Article:
@@ -52,20 +54,20 @@ class Article:
     def from_json(cls, data: dict[str, Any]) -> Article:
         """Inverse of to_json; raises ValueError naming the first bad field."""
         if not isinstance(data, dict):
-            raise ValueError("an article must be a JSON object")
+            raise ValueError(_("an article must be a JSON object"))
         known = {f.name for f in fields(cls)}
         # `export` writes the story each article had in its archive; the importing archive
         # finds its own (indexer/stories.py)
         data = {k: v for k, v in data.items() if k != "story"}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ValueError(f"unknown field {unknown[0]!r}")
+            raise ValueError(_("unknown field {name!r}").format(name=unknown[0]))
         for key in ("url", "title", "body"):
             if not isinstance(data.get(key), str) or not data[key].strip():
-                raise ValueError(f"field {key!r} must be a non-empty string")
+                raise ValueError(_("field {name!r} must be a non-empty string").format(name=key))
         url = data["url"]
         if urlsplit(url).scheme not in ("http", "https"):
-            raise ValueError(f"field 'url' is not an http(s) URL: {url!r}")
+            raise ValueError(_("field 'url' is not an http(s) URL: {url!r}").format(url=url))
         kwargs: dict[str, Any] = {k: data.get(k) for k in known if k in data}
         for key in ("published", "modified", "fetched"):
             value = kwargs.get(key)
@@ -74,20 +76,22 @@ class Article:
             try:
                 parsed = datetime.fromisoformat(value)
             except (TypeError, ValueError):
-                raise ValueError(f"field {key!r} is not an ISO 8601 date: {value!r}") from None
+                raise ValueError(_("field {name!r} is not an ISO 8601 date: {value!r}").format(
+                    name=key, value=value)) from None
             if parsed.tzinfo is None:
-                raise ValueError(f"field {key!r} has no UTC offset: {value!r}")
+                raise ValueError(_("field {name!r} has no UTC offset: {value!r}").format(
+                    name=key, value=value))
             kwargs[key] = parsed
         for key in ("tags", "matched"):
             items = kwargs.get(key) or []
             if not isinstance(items, list) or not all(isinstance(t, str) for t in items):
-                raise ValueError(f"field {key!r} must be a list of strings")
+                raise ValueError(_("field {name!r} must be a list of strings").format(name=key))
             kwargs[key] = tuple(items)
         if not isinstance(kwargs.get("partial", False), bool):
-            raise ValueError("field 'partial' must be true or false")
+            raise ValueError(_("field 'partial' must be true or false"))
         for key in ("source", "lead", "author", "section"):
             if kwargs.get(key) is not None and not isinstance(kwargs[key], str):
-                raise ValueError(f"field {key!r} must be a string or null")
+                raise ValueError(_("field {name!r} must be a string or null").format(name=key))
         kwargs["id"] = article_id(url)
         return cls(**kwargs)
 

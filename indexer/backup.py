@@ -17,6 +17,7 @@ from pathlib import Path
 
 from indexer import health
 from indexer.archive import Archive
+from indexer.i18n import _
 from indexer.store import DataDir
 
 PREFIX = "newsmon-"
@@ -32,7 +33,8 @@ def backup(data_dir: DataDir, sources: Path | None, target_dir: Path,
     try:
         target_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise BackupError(f"cannot create backup dir {target_dir} ({exc.strerror})") from None
+        raise BackupError(_("cannot create backup dir {path} ({error})").format(
+            path=target_dir, error=exc.strerror)) from None
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     target = target_dir / f"{PREFIX}{stamp}.sqlite"
     partial = target.with_name(target.name + ".part")
@@ -61,7 +63,7 @@ def backup(data_dir: DataDir, sources: Path | None, target_dir: Path,
 def restore(source: Path, data_dir: DataDir) -> int:
     """Bring a backup into an empty data dir and rebuild its index; returns the articles."""
     if not source.is_file():
-        raise BackupError(f"no backup file {source}")
+        raise BackupError(_("no backup file {path}").format(path=source))
     try:
         health.inspect(source, source.parent / "no-index")
         db = sqlite3.connect(source)
@@ -71,13 +73,15 @@ def restore(source: Path, data_dir: DataDir) -> int:
         finally:
             db.close()
     except (health.ArchiveDamaged, sqlite3.DatabaseError) as exc:
-        raise BackupError(f"{source} is not a usable newsmon backup ({exc})") from None
+        raise BackupError(_("{path} is not a usable newsmon backup ({problem})").format(
+            path=source, problem=exc)) from None
     if problem or "articles" not in tables:
-        raise BackupError(f"{source} is not a usable newsmon backup "
-                          f"({problem or 'no articles table'})")
+        raise BackupError(_("{path} is not a usable newsmon backup ({problem})").format(
+            path=source, problem=problem or _("no articles table")))
     if data_dir.archive_path.exists() or any((data_dir.root / "index").glob("*.toc")):
-        raise BackupError(f"data dir {data_dir.root} already holds an archive; restore into an "
-                          "empty data dir (--data-dir NEW), so nothing is overwritten")
+        raise BackupError(_("data dir {root} already holds an archive; restore into an "
+                            "empty data dir (--data-dir NEW), so nothing is overwritten").format(
+                                root=data_dir.root))
     data_dir.ensure_writable()
     partial = data_dir.root / "archive.sqlite.part"
     try:

@@ -13,6 +13,7 @@ import sqlite3
 from pathlib import Path
 
 from indexer.health import ArchiveDamaged, advice
+from indexer.i18n import _, ngettext
 
 _DAMAGED = ("malformed", "not a database", "file is encrypted", "disk i/o error")
 
@@ -24,22 +25,24 @@ def describe(exc: BaseException, root: Path | None) -> tuple[str, int] | None:
     if isinstance(exc, ArchiveDamaged):
         return str(exc), 1
     if _disk_full(exc):
-        return (f"disk full under {root}: the command stopped; every article archived before "
-                f"it is kept and nothing archived was lost{_kept(archive)}; free some space, "
-                "then run `newsmon check`"), 1
+        return _("disk full under {root}: the command stopped; every article archived before "
+                 "it is kept and nothing archived was lost{kept}; free some space, then run "
+                 "`newsmon check`").format(root=root, kept=_kept(archive)), 1
     if (isinstance(exc, sqlite3.OperationalError | OSError) and _read_only(root)) or \
             (isinstance(exc, sqlite3.OperationalError) and "readonly" in text) or \
             (isinstance(exc, OSError) and exc.errno == errno.EROFS):
-        return (f"data dir {root} is read-only (even a search writes there: SQLite's "
-                "write-ahead log); remount it read-write or pass another --data-dir"), 2
+        return _("data dir {root} is read-only (even a search writes there: SQLite's "
+                 "write-ahead log); remount it read-write or pass another --data-dir").format(
+                     root=root), 2
     if isinstance(exc, PermissionError) or (
             isinstance(exc, sqlite3.OperationalError) and "unable to open" in text):
         where = getattr(exc, "filename", None) or root
-        return (f"permission denied on {where}: run newsmon as the user who owns the data dir, "
-                "or fix its permissions"), 2
+        return _("permission denied on {where}: run newsmon as the user who owns the data "
+                 "dir, or fix its permissions").format(where=where), 2
     if (isinstance(exc, sqlite3.DatabaseError) and any(w in text for w in _DAMAGED)) or \
             isinstance(exc, UnicodeDecodeError):
-        return f"archive {archive} is damaged ({exc}); {advice(archive)}", 1
+        return _("archive {path} is damaged ({problem}); {advice}").format(
+            path=archive, problem=exc, advice=advice(archive)), 1
     return None
 
 
@@ -65,4 +68,5 @@ def _kept(archive: Path) -> str:
             db.close()
     except (sqlite3.Error, OSError):
         return ""
-    return f" (the archive holds {count:,} articles)"
+    return " " + ngettext("(the archive holds {n:,} article)",
+                          "(the archive holds {n:,} articles)", count).format(n=count)

@@ -12,6 +12,8 @@ import sqlite3
 import time
 from pathlib import Path
 
+from indexer.i18n import _
+
 HEADER = b"SQLite format 3\x00"
 
 
@@ -20,12 +22,14 @@ class ArchiveDamaged(RuntimeError):
 
 
 def advice(path: Path) -> str:
-    return (f"nothing was changed; restore a backup (`newsmon restore FILE` into an empty data "
-            f"dir) or try SQLite's recovery: `sqlite3 {path} .recover | sqlite3 recovered.sqlite`")
+    return _("nothing was changed; restore a backup (`newsmon restore FILE` into an empty data "
+             "dir) or try SQLite's recovery: `sqlite3 {path} .recover | sqlite3 "
+             "recovered.sqlite`").format(path=path)
 
 
 def damaged(path: Path, what: str) -> ArchiveDamaged:
-    return ArchiveDamaged(f"archive {path} {what}; {advice(path)}")
+    return ArchiveDamaged(_("archive {path} {what}; {advice}").format(
+        path=path, what=what, advice=advice(path)))
 
 
 def inspect(path: Path, index_dir: Path) -> None:
@@ -48,15 +52,16 @@ def inspect(path: Path, index_dir: Path) -> None:
         return
     if size == 0:
         if any(index_dir.glob("*.toc")):
-            raise damaged(path, "is empty (0 bytes) although the search index holds articles")
+            raise damaged(path, _("is empty (0 bytes) although the search index holds "
+                                  "articles"))
         return
     with path.open("rb") as handle:
         head = handle.read(100)
     if not head.startswith(HEADER):
-        raise damaged(path, "is not an SQLite database")
+        raise damaged(path, _("is not an SQLite database"))
     if len(head) < 100:
-        raise damaged(path, f"is truncated ({size} bytes)")
-    for _ in range(3):  # a checkpoint in another process writes page 1 before the others
+        raise damaged(path, _("is truncated ({size} bytes)").format(size=size))
+    for _attempt in range(3):  # a checkpoint in another process writes page 1 before the others
         expected = _expected_size(head)
         if not expected or size >= expected:
             break
@@ -65,7 +70,8 @@ def inspect(path: Path, index_dir: Path) -> None:
         with path.open("rb") as handle:
             head = handle.read(100)
     else:
-        raise damaged(path, f"is truncated ({size:,} of {expected:,} bytes)")
+        raise damaged(path, _("is truncated ({size:,} of {expected:,} bytes)").format(
+            size=size, expected=expected))
     _tables_checked(path)
 
 
@@ -81,9 +87,10 @@ def _tables_checked(path: Path) -> None:
         if isinstance(exc, sqlite3.OperationalError) and (
                 "locked" in str(exc) or "unable to open" in str(exc)):
             return  # busy, or a read-only or forbidden dir: not damage, and said when opened
-        raise damaged(path, f"cannot be read ({exc})") from None
+        raise damaged(path, _("cannot be read ({error})").format(error=exc)) from None
     if tables and "articles" not in tables:
-        raise damaged(path, f"is not a newsmon archive (it holds {', '.join(sorted(tables)[:3])})")
+        raise damaged(path, _("is not a newsmon archive (it holds {tables})").format(
+            tables=", ".join(sorted(tables)[:3])))
 
 
 def quick_check(db: sqlite3.Connection) -> str | None:

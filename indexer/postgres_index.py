@@ -57,6 +57,7 @@ from indexer import analysis
 from indexer.analysis import STOP_WORDS
 from indexer.article import Article
 from indexer.backend import BatchWrites, Hit, IndexBusy, IndexMissing, SearchPage, Write
+from indexer.i18n import _
 from indexer.stories import story_number
 
 MIGRATIONS = Path(__file__).with_name("pg_migrations")
@@ -101,9 +102,10 @@ def migrate(url: str, upto: int | None = None) -> int:
             found = conn.execute(
                 "SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
             if found > latest:
-                raise IndexNewer(
-                    f"search index at {_location(url)} has schema version {found}, "
-                    f"newer than this newsmon's {latest}: upgrade newsmon")
+                raise IndexNewer(_(
+                    "search index at {location} has schema version {found}, newer than this "
+                    "newsmon's {latest}: upgrade newsmon").format(
+                        location=_location(url), found=found, latest=latest))
             if found == latest or (upto is not None and found >= upto):
                 return found
         with conn.transaction():
@@ -117,9 +119,10 @@ def migrate(url: str, upto: int | None = None) -> int:
                 current = conn.execute(
                     "SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
                 if current > latest:
-                    raise IndexNewer(
-                        f"search index at {_location(url)} has schema version {current}, "
-                        f"newer than this newsmon's {latest}: upgrade newsmon")
+                    raise IndexNewer(_(
+                        "search index at {location} has schema version {found}, newer than "
+                        "this newsmon's {latest}: upgrade newsmon").format(
+                            location=_location(url), found=current, latest=latest))
                 if version <= current or (upto is not None and version > upto):
                     continue
                 conn.execute(sql)
@@ -162,16 +165,17 @@ class PostgresIndex(BatchWrites):
             try:
                 migrate(self.url)
             except psycopg.OperationalError as exc:
-                raise IndexMissing(f"cannot reach the search index at {self.location} "
-                                   f"({_first_line(exc)})") from None
+                raise IndexMissing(_("cannot reach the search index at {location} "
+                                     "({error})").format(location=self.location,
+                                                         error=_first_line(exc))) from None
             pool = ConnectionPool(self.url, min_size=1, max_size=4, open=False, timeout=30,
                                   kwargs={"connect_timeout": 10})
             try:
                 pool.open(wait=True, timeout=15)
             except PoolTimeout:
                 pool.close()
-                raise IndexMissing(f"cannot reach the search index at {self.location}"
-                                   ) from None
+                raise IndexMissing(_("cannot reach the search index at {location}").format(
+                    location=self.location)) from None
             _POOLS[self.url] = pool
         return pool
 
@@ -183,14 +187,16 @@ class PostgresIndex(BatchWrites):
             with self._pool().connection() as conn:
                 yield conn
         except psycopg.errors.LockNotAvailable:
-            raise IndexBusy(f"search index at {self.location} stayed locked for "
-                            f"{WRITE_TIMEOUT:.0f} s by another newsmon process") from None
+            raise IndexBusy(_("search index at {path} stayed locked for {seconds:.0f} s by "
+                              "another newsmon process").format(
+                                  path=self.location, seconds=WRITE_TIMEOUT)) from None
         except psycopg.errors.UndefinedTable as exc:
-            raise IndexMissing(f"search index at {self.location} is damaged "
-                               f"({_first_line(exc)}); run `newsmon reindex`") from None
+            raise IndexMissing(_("search index at {path} is damaged ({error}); "
+                                 "run `newsmon reindex`").format(
+                                     path=self.location, error=_first_line(exc))) from None
         except psycopg.OperationalError as exc:
-            raise IndexMissing(f"search index at {self.location} cannot be read "
-                               f"({_first_line(exc)})") from None
+            raise IndexMissing(_("search index at {location} cannot be read ({error})").format(
+                location=self.location, error=_first_line(exc))) from None
 
     def close(self) -> None:
         pool = _POOLS.pop(self.url, None)

@@ -15,6 +15,7 @@ from indexer import health
 from indexer.archive import Archive, ReadOnly
 from indexer.article import Article
 from indexer.backend import IndexBackend, IndexBusy, IndexMissing
+from indexer.i18n import _
 from indexer.stories import Stories
 
 SAVE_CHUNK = 500
@@ -65,12 +66,14 @@ class DataDir:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise DataDirError(f"cannot create data dir {self.root} ({exc.strerror})") from None
+            raise DataDirError(_("cannot create data dir {root} ({error})").format(
+                root=self.root, error=exc.strerror)) from None
         if os.statvfs(self.root).f_flag & os.ST_RDONLY:
-            raise DataDirError(f"data dir {self.root} is read-only (its file system is mounted "
-                               "read-only): remount it read-write or pass another --data-dir")
+            raise DataDirError(_("data dir {root} is read-only (its file system is mounted "
+                                 "read-only): remount it read-write or pass another "
+                                 "--data-dir").format(root=self.root))
         if not os.access(self.root, os.W_OK | os.X_OK):
-            raise DataDirError(f"data dir {self.root} is not writable")
+            raise DataDirError(_("data dir {root} is not writable").format(root=self.root))
 
     def lock(self, name: str) -> IO[str]:
         """An exclusive lock file under the data dir, held until the handle is closed.
@@ -97,8 +100,8 @@ class DataDir:
         if create:
             self.ensure_writable()
         elif not self.archive_path.exists():
-            raise DataDirError(f"no archive in {self.root} yet (run `newsmon crawl` first, "
-                               "or pass --data-dir)")
+            raise DataDirError(_("no archive in {root} yet (run `newsmon crawl` first, "
+                                 "or pass --data-dir)").format(root=self.root))
         health.inspect(self.archive_path, self.root / "index")
         if readonly:
             try:

@@ -35,6 +35,7 @@ from indexer import readings
 from indexer.analysis import russian_analyzer
 from indexer.article import Article
 from indexer.backend import BatchWrites, Hit, IndexBusy, IndexMissing, SearchPage, Write
+from indexer.i18n import _
 from indexer.readings import Readings
 from indexer.stories import story_number
 from indexer.whoosh_index.bulk import ArrayWriter, BulkWriter, compact
@@ -125,7 +126,8 @@ class WhooshIndex(BatchWrites):
 
     def _open(self) -> Any:
         if not self._exists():
-            raise IndexMissing(f"no search index at {self.path}; run `newsmon reindex`")
+            raise IndexMissing(_("no search index at {path}; run `newsmon reindex`").format(
+                path=self.path))
         for attempt in range(20):
             try:
                 ix = MappedStorage(str(self.path)).open_index()
@@ -134,18 +136,21 @@ class WhooshIndex(BatchWrites):
                 time.sleep(0.05 * (attempt + 1))
             except (ModuleNotFoundError, AttributeError):
                 # its pickled schema names classes by a path an older newsmon had
-                raise IndexMissing(f"search index at {self.path} was built by an older "
-                                   "newsmon; run `newsmon reindex`") from None
+                raise IndexMissing(_("search index at {path} was built by an older "
+                                     "newsmon; run `newsmon reindex`").format(
+                                         path=self.path)) from None
             except Exception as exc:
-                raise IndexMissing(f"search index at {self.path} is damaged ({exc}); "
-                                   "run `newsmon reindex`") from None
+                raise IndexMissing(_("search index at {path} is damaged ({error}); "
+                                     "run `newsmon reindex`").format(
+                                         path=self.path, error=exc)) from None
             else:
                 if not _current(ix.schema):
-                    raise IndexMissing(f"search index at {self.path} was built by an older "
-                                       "newsmon; run `newsmon reindex`")
+                    raise IndexMissing(_("search index at {path} was built by an older "
+                                         "newsmon; run `newsmon reindex`").format(
+                                             path=self.path))
                 return ix
-        raise IndexMissing(f"search index at {self.path} could not be opened; "
-                           "run `newsmon reindex`")
+        raise IndexMissing(_("search index at {path} could not be opened; "
+                             "run `newsmon reindex`").format(path=self.path))
 
     def _open_or_create(self) -> Any:
         if not self._exists():
@@ -164,8 +169,9 @@ class WhooshIndex(BatchWrites):
                 return BulkWriter(ix, procs, timeout=WRITE_TIMEOUT, delay=0.25)
             return ArrayWriter(ix, timeout=WRITE_TIMEOUT, delay=0.25)
         except LockError:
-            raise IndexBusy(f"search index at {self.path} stayed locked for "
-                               f"{WRITE_TIMEOUT:.0f} s by another newsmon process") from None
+            raise IndexBusy(_("search index at {path} stayed locked for {seconds:.0f} s by "
+                              "another newsmon process").format(
+                                  path=self.path, seconds=WRITE_TIMEOUT)) from None
 
     @property
     def location(self) -> str:
@@ -203,8 +209,9 @@ class WhooshIndex(BatchWrites):
         try:
             return compact(self._open(), WRITE_TIMEOUT, 0.25)
         except LockError:
-            raise IndexBusy(f"search index at {self.path} stayed locked for "
-                            f"{WRITE_TIMEOUT:.0f} s by another newsmon process") from None
+            raise IndexBusy(_("search index at {path} stayed locked for {seconds:.0f} s by "
+                              "another newsmon process").format(
+                                  path=self.path, seconds=WRITE_TIMEOUT)) from None
 
     def delete(self, ids: Iterable[str]) -> int:
         doomed = list(ids)
@@ -226,7 +233,8 @@ class WhooshIndex(BatchWrites):
             # the lock file is taken directly, so a damaged index can still be rebuilt
             lock = FileStorage(str(self.path)).lock(f"{DEFAULT_INDEX_NAME}_WRITELOCK")
             if not lock.acquire(blocking=True):
-                raise IndexBusy(f"search index at {self.path} is locked by another process")
+                raise IndexBusy(_("search index at {path} is locked by another "
+                                  "process").format(path=self.path))
         try:
             return self._rebuild(articles, batch, story_of or (lambda _: None))
         finally:
@@ -289,9 +297,9 @@ class WhooshIndex(BatchWrites):
             except FileNotFoundError as exc:
                 missing = Path(exc.filename or "?").name
                 time.sleep(0.05 * (attempt + 1))
-        raise IndexMissing(f"search index at {self.path} is missing its file {missing}; "
-                           "run `newsmon check` (it rebuilds the index from the archive, as "
-                           "`newsmon reindex` does)")
+        raise IndexMissing(_("search index at {path} is missing its file {missing}; "
+                             "run `newsmon check` (it rebuilds the index from the archive, as "
+                             "`newsmon reindex` does)").format(path=self.path, missing=missing))
 
     def _stamp(self) -> tuple[int, list[str]]:
         """Changes with every commit (a new table of contents) and with a rebuild (a new

@@ -90,7 +90,7 @@ def print_report(report: Any, sources: list[Any]) -> int:
     if report.partial or report.not_articles:
         print("  " + _("partial: the page's text was not found, archived from its feed item; "
                        "`newsmon rejected` lists the pages refused"))
-    for message in errors[:10]:  # the crawler's own words (crawler/ speaks English)
+    for message in errors[:10]:  # as the run history keeps them: in English
         print("  " + _("error: {message}").format(message=terminal_safe(message)),
               file=sys.stderr)
     if len(errors) > 10:

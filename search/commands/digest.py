@@ -38,7 +38,7 @@ def run(args: Any) -> int:
                 raise common.UsageError(_("no channels configured: add [notify.email] or "
                                           "[notify.telegram] to {path}").format(
                                               path=app.config.path))
-            for warning in app.config.notify.warnings:  # crawler/config.py's, in English
+            for warning in app.config.notify.warnings:
                 print("newsmon: " + _("warning: {message}").format(message=warning),
                       file=sys.stderr)
             reports = app.deliver(common.day(args.since, today=today))

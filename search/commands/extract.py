@@ -24,7 +24,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: Any) -> int:
-    from crawler.clean import NotArticle, clean, is_binary
+    from crawler.clean import NotArticle, clean, is_binary, rejection
 
     source = None
     if args.source:
@@ -43,7 +43,7 @@ def run(args: Any) -> int:
                         content_type=content_type)
     except NotArticle as exc:
         raise NotFound(_("{page}: not an article page ({reason})").format(
-            page=args.page, reason=exc)) from None
+            page=args.page, reason=rejection(str(exc)))) from None
     data = article.to_json()
     if source is None:
         data.pop("source")

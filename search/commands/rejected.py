@@ -22,18 +22,20 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: Any) -> int:
+    from crawler.clean import rejection
+
     common.positive(args.limit, "--limit")
     config = common.config(args)
     for slug in args.slugs:
         config.select([slug])
     with common.App(common.data_dir(args), config) as app:
         rows = app.rejected(args.slugs, args.limit)
-    if args.format == "json":
+    if args.format == "json":  # the reasons as the archive keeps them, in English
         print(output.dumps(rows))
         return 0
     for row in rows:
         print(f"{row['seen'][:16].replace('T', ' ')}  {row['source'] or '—':<12} "
-              f"{terminal_safe(row['url'])}\n{'':<30}{terminal_safe(row['reason'])}")
+              f"{terminal_safe(row['url'])}\n{'':<30}{terminal_safe(rejection(row['reason']))}")
     if not rows:
         print(_("(no pages rejected)"))
     return 0

@@ -54,6 +54,6 @@ def check(config: Any, sources: list[Any], fmt: str) -> int:
             print(f"{result.source:<14} {state:<11} " + _(
                 "{links} article links, {good}/{tried} articles with title, date and "
                 "body").format(links=result.links, good=good, tried=len(result.articles)))
-            for problem in result.problems:  # crawler/check.py's words, in English
+            for problem in result.problems:
                 print(f"{'':<14} - {terminal_safe(problem)}")
     return 0 if all(r.healthy for r in results) else 1

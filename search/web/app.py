@@ -566,7 +566,7 @@ async def _checked_form(request: Request, read_only: bool) -> dict[str, str]:
 
 def _failure(exc: Exception, core: App) -> Failure:
     """The application layer's errors as pages; none names a path."""
-    from crawler.config import ConfigError
+    from crawler.config import ConfigError, UnknownSource
     from indexer.archive import ReadOnly
     from indexer.backend import IndexBusy, IndexMissing
     from indexer.store import DataDirError
@@ -582,7 +582,7 @@ def _failure(exc: Exception, core: App) -> Failure:
     if isinstance(exc, ReadOnly):
         return Failure(403, "Архив открыт только для чтения.")
     if isinstance(exc, ConfigError):
-        return Failure(400, "Неизвестный источник." if "unknown source" in str(exc)
+        return Failure(400, "Неизвестный источник." if isinstance(exc, UnknownSource)
                        else "Ошибка в файле источников.")
     if isinstance(exc, Invalid | DateError):
         return Failure(400, str(exc))
