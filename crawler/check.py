@@ -88,10 +88,12 @@ def check_sources(config: Config, sources: list[Source]) -> list[SourceCheck]:
         for (i, _next), page in zip(nested, fetch_pages(config, [(u, discovery[i][2])
                                                              for i, u in nested]), strict=True):
             links[i] = _sitemap_links(page.body, discovery[i][2])[0] if page.ok else []
+    kinds = {"feed": _("feed"), "sitemap": _("sitemap"), "listing": _("listing")}
     for (kind, url, source), page, found in zip(discovery, pages, links, strict=True):
         ok = page.ok
-        detail = f"{kind}: " + (ngettext("{n} article link", "{n} article links", len(found))
-                                .format(n=len(found)) if ok else str(page.error))
+        detail = f"{kinds[kind]}: " + (ngettext("{n} article link", "{n} article links",
+                                                len(found)).format(n=len(found)) if ok
+                                       else str(page.error))
         results[source.slug].discovery.append(PageCheck(url, ok, detail))
         candidates[source.slug] += [u for u in found if u not in candidates[source.slug]]
     articles = [(url, source) for source in sources

@@ -173,15 +173,16 @@ def _crawl(config: Config, sources: list[Source], data_dir: DataDir, *,
 
     run_id = run_id or uuid.uuid4().hex[:12]
     slugs = [s.slug for s in sources]
+    log_path = _run_log(data_dir, run_id, slugs)
     for source in sources:
         if not source.verify:
             message = N_("certificate checks are OFF for {hosts} (source {source}: verify = "
                          "false); anyone between you and the site can forge its pages")
             fields = {"hosts": ", ".join(source.domains), "source": source.slug}
-            logging.getLogger("newsmon.tls").warning(message.format(**fields))  # a log: English
+            # in the run log, in English; on the terminal, in the user's language
+            logging.getLogger("newsmon.tls").warning(message.format(**fields))
             print("newsmon: " + _("warning: {message}").format(
                 message=_(message).format(**fields)), file=sys.stderr)
-    log_path = _run_log(data_dir, run_id, slugs)
     with data_dir.open_archive(create=True) as archive:
         data_dir.catch_up(archive)
         known = archive.known_urls()

@@ -259,3 +259,110 @@ def test_a_scheduled_crawl_logs_in_english(monkeypatch):
     monkeypatch.delenv("LC_ALL")
     monkeypatch.setenv("LC_MESSAGES", env["LC_MESSAGES"])
     assert "LC_ALL" not in env and i18n.language() == "en"
+
+
+LOWER_LAYERS = {  # what the indexer and the crawler say, in both languages
+    "ru": ("в {root} ещё нет архива (сначала запустите `newsmon crawl` или укажите "
+           "--data-dir)", "{path}: [sources.x]: 'delay' не может быть отрицательным",
+           "источник 'testsite' уже обходится в {root} (pid {pid})"),
+    "en": ("no archive in {root} yet (run `newsmon crawl` first, or pass --data-dir)",
+           "{path}: [sources.x]: 'delay' must not be negative",
+           "source 'testsite' is already being crawled on {root} (pid {pid})"),
+}
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_the_lower_layers_errors_in_the_users_language(cli, crawled, tmp_path, monkeypatch,
+                                                       capsys, lang):
+    """A missing archive (indexer/store.py), a bad sources file (crawler/config.py) and a
+    source being crawled (crawler/run.py): one line each, in the locale's language, with
+    the exit codes of before."""
+    import os
+
+    from indexer.store import DataDir
+    from search.cli import main
+
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "ru_RU.UTF-8" if lang == "ru" else "C.UTF-8")
+    missing, bad_sources, busy = LOWER_LAYERS[lang]
+    empty = tmp_path / "empty"
+    assert cli("search", "школа", data_dir=empty) == (
+        2, "", f"newsmon: {missing.format(root=empty)}\n")
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[sources.x]\nname = "X"\nhome = "https://x.example/"\n'
+                   'feeds = ["https://x.example/rss"]\ndelay = -1\n', encoding="utf-8")
+    assert main(["--data-dir", str(empty), "--sources", str(bad), "sources"]) == 2
+    assert capsys.readouterr() == ("", f"newsmon: {bad_sources.format(path=bad)}\n")
+    with DataDir(crawled.data_dir).lock("locks/testsite.lock"):  # a crawl of it is running
+        assert cli("crawl", "testsite") == (
+            2, "", f"newsmon: {busy.format(root=crawled.data_dir, pid=os.getpid())}\n")
+
+
+def test_rejection_reasons_are_kept_in_english_and_shown_in_russian(cli, russian, tmp_path):
+    """The archive keeps why a page was refused as the crawler said it, in English, whatever
+    the locale of the crawl; `rejected` shows it in the reader's language, and its JSON as
+    it is kept."""
+    import json
+
+    from crawler.clean import ERROR_PAGE, TOO_SHORT
+    from indexer.store import DataDir
+
+    data_dir = tmp_path / "data"
+    with DataDir(data_dir).open_archive(create=True) as archive:  # as the spider records them
+        archive.frontier_done("https://x.example/1", skipped=ERROR_PAGE.format(title="404"),
+                              kind="rejected", source="testsite")
+        archive.frontier_done("https://x.example/2", skipped=TOO_SHORT.format(n=57),
+                              kind="rejected", source="testsite")
+        archive.frontier_done("https://x.example/3", skipped="a reason of an older newsmon",
+                              kind="rejected", source="testsite")
+    code, out, _err = cli("rejected", data_dir=data_dir)
+    assert code == 0
+    assert "страница ошибки ('404')" in out
+    assert "текст статьи слишком короткий (символов: 57)" in out
+    assert "a reason of an older newsmon" in out and "error page" not in out
+    code, out, _err = cli("rejected", "--format", "json", data_dir=data_dir)
+    assert {r["reason"] for r in json.loads(out)} == {
+        "an error page ('404')", "article text too short (57 characters)",
+        "a reason of an older newsmon"}
+    page = ROOT / "tests" / "fixtures" / "site" / "index.html"  # `extract` words it so too
+    code, _out, err = cli("extract", str(page))
+    assert code == 1 and err.endswith(": это не страница статьи (страница объявляет og:type "
+                                      "'website')\n")
+
+
+def test_sources_check_in_russian(tmp_path):
+    """`sources --check` runs its fetches in a child process, which speaks the same language."""
+    import os
+    import socket
+    import subprocess
+
+    from conftest import NEWSMON
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    sources = tmp_path / "sources.toml"
+    sources.write_text(f'[sources.down]\nname = "Лежит"\nhome = "{dead}/"\n'
+                       f'feeds = ["{dead}/rss.xml"]\n', encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES")}
+    result = subprocess.run([*NEWSMON, "--data-dir", str(tmp_path / "data"), "--sources",
+                             str(sources), "sources", "--check"], capture_output=True,
+                            text=True, timeout=120, env={**env, "LANG": "ru_RU.UTF-8"},
+                            stdin=subprocess.DEVNULL)
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.splitlines()[1].strip() == "- недоступен: лента: в соединении отказано"
+
+
+def test_a_stored_message_is_translated_with_its_details(monkeypatch):
+    templates = [i18n.N_("an error page ({title!r})"),
+                 i18n.N_("article text too short ({n} characters)")]
+    monkeypatch.setenv("LC_ALL", "ru_RU.UTF-8")
+    assert i18n.stored("an error page ('Ошибка 404: нет (такой) страницы')", templates) == \
+        "страница ошибки ('Ошибка 404: нет (такой) страницы')"
+    assert i18n.stored("article text too short (9 characters)", templates) == \
+        "текст статьи слишком короткий (символов: 9)"
+    assert i18n.stored("something else", templates) == "something else"
+    monkeypatch.setenv("LC_ALL", "C")
+    assert i18n.stored("article text too short (9 characters)", templates) == \
+        "article text too short (9 characters)"

@@ -35,4 +35,7 @@ def test_verify_false_works_and_says_so_loudly(tmp_path, https_site):
     result = crawl(tmp_path, server, verify="false")
     assert result.returncode == 0, result.stderr
     assert "13 new" in result.stdout
-    assert "certificate checks are OFF for 127.0.0.1" in result.stderr
+    # one line on the terminal, and the same in the run's log
+    assert result.stderr.count("certificate checks are OFF for 127.0.0.1") == 1
+    log = next((tmp_path / "data" / "logs" / "runs").glob("*.log")).read_text(encoding="utf-8")
+    assert "certificate checks are OFF for 127.0.0.1" in log
