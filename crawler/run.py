@@ -196,7 +196,7 @@ def _crawl(config: Config, sources: list[Source], data_dir: DataDir, *,
 
     lexicon = load_lexicon(config.lexicon) if any(s.topic == "education" for s in sources) \
         else None
-    process.crawl(crawler, sources=sources, archive_path=data_dir.archive_path, known=known,
+    process.crawl(crawler, sources=sources, archive_path=data_dir.archive_location, known=known,
                   validators=validators, max_articles=max_articles, since=since,
                   backfill=backfill, lexicon=lexicon)
     process.start()

@@ -15,9 +15,11 @@ from indexer import health
 from indexer.archive import Archive, ReadOnly
 from indexer.article import Article
 from indexer.backend import IndexBackend, IndexBusy, IndexMissing
+from indexer.sql import errors
 from indexer.stories import Stories
 
 SAVE_CHUNK = 500
+ARCHIVE_SCHEMA = 3  # the PostgreSQL migration that adds the archive (003_archive.sql)
 log = logging.getLogger("newsmon.store")
 
 
@@ -35,15 +37,39 @@ class Locked(RuntimeError):
 
 @dataclass(frozen=True)
 class DataDir:
+    """Where one installation keeps its archive and index.
+
+    Without a database: the archive in `archive.sqlite`, the Whoosh index in `index/`.
+    With one (`--database postgresql://…`, NEWSMON_DATABASE): both in that PostgreSQL
+    database — the archive (articles, raw HTML, frontier, runs, watches, deliveries,
+    stories) in its schema `archive`, the index in `public` — made and upgraded by the
+    numbered migrations of indexer/pg_migrations/.  The data dir then keeps only what is
+    per machine: run logs, locks, the word list."""
+
     root: Path
-    # the search index's PostgreSQL URL (`--database`, NEWSMON_DATABASE); None: Whoosh in
-    # the data dir.  The archive stays SQLite in the data dir either way.
     database: str | None = field(
         default_factory=lambda: os.environ.get("NEWSMON_DATABASE") or None)
 
     @property
     def archive_path(self) -> Path:
+        """The SQLite archive's file (not used with a database)."""
         return self.root / "archive.sqlite"
+
+    @property
+    def archive_location(self) -> Path | str:
+        """What Archive() opens: the database URL, or the SQLite file."""
+        return self.database or self.archive_path
+
+    def has_archive(self) -> bool:
+        """Whether there is an archive to read yet (a reader without one answers empty)."""
+        if not self.database:
+            return self.archive_path.exists()
+        from indexer.sql import schema_version
+
+        try:
+            return schema_version(self.database) >= ARCHIVE_SCHEMA
+        except errors():
+            return True  # opening it says what is wrong
 
     @property
     def index(self) -> IndexBackend:
@@ -92,8 +118,13 @@ class DataDir:
         handle.flush()
         return handle
 
-    def open_archive(self, create: bool = False, readonly: bool = False) -> Archive:
-        """`readonly` for the commands that only read: they work where nothing may be written."""
+    def open_archive(self, create: bool = False, readonly: bool = False,
+                     importing: bool = False) -> Archive:
+        """`readonly` for the commands that only read: they work where nothing may be written.
+        `importing`: `newsmon import`, which may fill a new database archive from an export
+        of the SQLite one beside it."""
+        if self.database:
+            return self._open_database(create, readonly, importing)
         if create:
             self.ensure_writable()
         elif not self.archive_path.exists():
@@ -109,6 +140,33 @@ class DataDir:
                 Archive(self.archive_path).close()
                 return Archive(self.archive_path, readonly=True)
         return Archive(self.archive_path)
+
+    def _open_database(self, create: bool, readonly: bool, importing: bool) -> Archive:
+        from indexer.sql import location, schema_version
+
+        where = location(self.database or "")
+        try:
+            if not create and schema_version(self.database or "") < ARCHIVE_SCHEMA:
+                raise DataDirError(f"no archive in {where} yet (run `newsmon crawl` or "
+                                   "`newsmon import` first)")
+            try:
+                archive = Archive(self.database or "", readonly=readonly)
+            except ReadOnly:  # made by an older newsmon: upgraded first where it may be
+                Archive(self.database or "").close()
+                archive = Archive(self.database or "", readonly=True)
+        except errors() as exc:
+            raise DataDirError(f"cannot open the archive at {where} "
+                               f"({str(exc).strip().splitlines()[0]})") from None
+        if not importing and self.archive_path.exists() and archive.db.execute(
+                "SELECT 1 FROM articles LIMIT 1").fetchone() is None:
+            # the archive of an older newsmon, which kept it here beside a database index:
+            # using the empty one instead would look like every article was lost
+            archive.close()
+            raise DataDirError(
+                f"the archive at {where} is empty but {self.archive_path} holds one: move it "
+                f"with `NEWSMON_DATABASE= newsmon --data-dir {self.root} export --format jsonl "
+                f"| newsmon --database URL import -`, then remove or rename that file")
+        return archive
 
     def store(self, archive: Archive, articles: Iterable[tuple[Article, bytes | None, list[str]]],
               bulk: bool = False) -> list[str]:

@@ -58,7 +58,7 @@ def import_jsonl(path: Path, data_dir: DataDir, progress: Any = _plain) -> Count
     changed: dict[str, bool] = {}  # id: is new
     # the signer's workers shingle and MinHash each batch while this process archives it
     # (benchmarks/reprints.py --import); one batch at a time, so no more is held
-    with Signer() as signer, data_dir.open_archive(create=True) as archive:
+    with Signer() as signer, data_dir.open_archive(create=True, importing=True) as archive:
         data_dir.catch_up(archive)
         with archive.transaction():
             stories = Stories(archive.db)
