@@ -144,29 +144,36 @@ class DataDir:
     def _open_database(self, create: bool, readonly: bool, importing: bool) -> Archive:
         from indexer.sql import location, schema_version
 
-        where = location(self.database or "")
+        url = self.database or ""
+        where = location(url)
+        # the archive of an older newsmon, which kept it here beside a database index:
+        # taking the database's empty one for it would look like every article was lost
+        beside = not importing and self.archive_path.exists()
         try:
-            if not create and schema_version(self.database or "") < ARCHIVE_SCHEMA:
+            made = schema_version(url) >= ARCHIVE_SCHEMA
+            if not made and not create:
+                if beside:
+                    raise self._left_beside(where)
                 raise DataDirError(f"no archive in {where} yet (run `newsmon crawl` or "
                                    "`newsmon import` first)")
             try:
-                archive = Archive(self.database or "", readonly=readonly)
+                archive = Archive(url, readonly=readonly)
             except ReadOnly:  # made by an older newsmon: upgraded first where it may be
-                Archive(self.database or "").close()
-                archive = Archive(self.database or "", readonly=True)
+                Archive(url).close()
+                archive = Archive(url, readonly=True)
         except errors() as exc:
             raise DataDirError(f"cannot open the archive at {where} "
                                f"({str(exc).strip().splitlines()[0]})") from None
-        if not importing and self.archive_path.exists() and archive.db.execute(
-                "SELECT 1 FROM articles LIMIT 1").fetchone() is None:
-            # the archive of an older newsmon, which kept it here beside a database index:
-            # using the empty one instead would look like every article was lost
+        if beside and archive.db.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None:
             archive.close()
-            raise DataDirError(
-                f"the archive at {where} is empty but {self.archive_path} holds one: move it "
-                f"with `NEWSMON_DATABASE= newsmon --data-dir {self.root} export --format jsonl "
-                f"| newsmon --database URL import -`, then remove or rename that file")
+            raise self._left_beside(where)
         return archive
+
+    def _left_beside(self, where: str) -> DataDirError:
+        return DataDirError(
+            f"the archive at {where} is empty but {self.archive_path} holds one: move it "
+            f"with `NEWSMON_DATABASE= newsmon --data-dir {self.root} export --format jsonl "
+            "| newsmon --database URL import -`, then remove or rename that file")
 
     def store(self, archive: Archive, articles: Iterable[tuple[Article, bytes | None, list[str]]],
               bulk: bool = False) -> list[str]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import uuid
 from datetime import date
 from pathlib import Path
 
@@ -28,29 +27,6 @@ if os.environ.get("CI") == "true":
     import psycopg
 else:
     psycopg = pytest.importorskip("psycopg")
-ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-
-
-@pytest.fixture
-def database() -> str:
-    """A fresh database's URL, dropped after the test."""
-    try:
-        admin = psycopg.connect(ADMIN, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but PostgreSQL at 127.0.0.1:5432 is unreachable ({exc})")
-        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 is unreachable ({str(exc).strip()[:80]})")
-    name = f"newsmon_test_{uuid.uuid4().hex[:12]}"
-    admin.execute(f"CREATE DATABASE {name}")
-    url = f"postgresql://postgres@127.0.0.1:5432/{name}"
-    try:
-        yield url
-    finally:
-        from indexer.postgres_index import PostgresIndex
-
-        PostgresIndex(url).close()
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.close()
 
 
 def corpus(tmp_path: Path) -> Path:
