@@ -24,6 +24,7 @@ from indexer.backend import IndexMissing
 MIGRATIONS = Path(__file__).with_name("pg_migrations")
 SCHEMA_LOCK = 0x6E6577736D6F6E  # pg_advisory_xact_lock key ("newsmon"), also the index's
 ARCHIVE_LOCK = 0x6E65777361726368  # held by each archive write transaction ("newsarch")
+SOURCE_LOCKS = 0x6E6D7372  # first key of pg_try_advisory_lock(int, int): "nmsr"
 _POOLS: dict[tuple[str, bool], Any] = {}
 _CURRENT: set[str] = set()  # URLs found at the latest version by this process
 
@@ -163,6 +164,25 @@ def forget(url: str) -> None:
         pool = _POOLS.pop((url, readonly), None)
         if pool is not None:
             pool.close()
+
+
+def try_locks(url: str, names: list[str]) -> tuple[Any, str | None]:
+    """Session locks on `names` in the database, for as long as the returned connection is
+    open (they go with it, however the process ends); the name already held elsewhere,
+    if one is (then nothing is held)."""
+    import psycopg
+
+    try:
+        conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
+    except psycopg.OperationalError as exc:
+        raise IndexMissing(f"cannot reach the database at {location(url)} "
+                           f"({str(exc).strip().splitlines()[0]})") from None
+    for name in names:
+        if not conn.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))",
+                            (SOURCE_LOCKS, name)).fetchone()[0]:
+            conn.close()
+            return None, name
+    return conn, None
 
 
 # --- the PostgreSQL schema: numbered migrations -------------------------------------------

@@ -217,3 +217,88 @@ def test_command_line(tmp_path, database):
     assert refused.returncode == 2
     assert "newer than this newsmon" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
+
+
+def test_crawl_into_postgres_answers_as_sqlite(tmp_path, site, database):
+    """The fixture site crawled twice, into a SQLite data dir and with --database: every
+    reading command gives the same answers, only the times of the crawl differ (and the
+    relevance order: the index is PostgreSQL's too, ranked by ts_rank_cd)."""
+    from conftest import write_sources
+
+    sources = write_sources(tmp_path / "sources.toml", site.base)
+    dirs = {"sqlite": (tmp_path / "s", ()), "postgres": (tmp_path / "p", ("--database", database))}
+
+    def newsmon(backend: str, *args: str) -> str:
+        data, db = dirs[backend]
+        done = run_newsmon(*db, *args, data_dir=data, sources=sources)
+        assert done.returncode == 0, (backend, args, done.stderr)
+        assert "Traceback" not in done.stderr
+        return done.stdout
+
+    answers: dict[str, dict] = {}
+    for backend in dirs:
+        newsmon(backend, "watch", "add", "школы", "школа OR колледж", "--backfill", "all")
+        newsmon(backend, "crawl")
+        found = json.loads(newsmon(backend, "search", "школа", "--format", "json", "--all",
+                                   "--limit", "100"))
+        first = found[0]["id"]
+        answers[backend] = {
+            "search": sorted((h["id"], h["title"]) for h in found),
+            "grouped": json.loads(newsmon(backend, "search", "новости", "--format", "json",
+                                          "--sort", "date", "--limit", "100")),
+            "count": newsmon(backend, "search", "образование", "--count"),
+            "show": _timeless(json.loads(newsmon(backend, "show", first, "--format", "json"))),
+            "stats": json.loads(newsmon(backend, "stats", "--format", "json")),
+            "export": [_timeless(json.loads(line)) for line in
+                       newsmon(backend, "export", "--format", "jsonl").splitlines()],
+            "status": [{k: v for k, v in row.items() if k not in ("last_run", "next_run")}
+                       for row in json.loads(newsmon(backend, "status", "--format", "json"))],
+            "watches": newsmon(backend, "watch", "list").split()[:2],
+            "digest": _timeless(json.loads(newsmon(backend, "digest", "--since", "2000-01-01",
+                                                   "--format", "json"))),
+            "rejected": [r["url"] for r in json.loads(newsmon(backend, "rejected", "--format",
+                                                              "json"))],
+        }
+        newsmon(backend, "check")
+        newsmon(backend, "reindex")
+        assert json.loads(newsmon(backend, "stats", "--format", "json")) == \
+            answers[backend]["stats"]
+    assert answers["sqlite"]["stats"]["articles"] > 5
+    assert answers["sqlite"]["digest"] and answers["sqlite"]["search"]
+    for key, value in answers["sqlite"].items():
+        assert answers["postgres"][key] == value, key
+    # a second crawl of the database archive fetches no archived article again
+    site.requests.clear()
+    newsmon("postgres", "crawl")
+    assert not [p for p in site.requests if "/news/" in p and p.endswith(".html")]
+    assert not (tmp_path / "p" / "archive.sqlite").exists()
+
+
+def _timeless(value):
+    """A record without the times of the crawl that made it."""
+    if isinstance(value, dict):
+        return {k: _timeless(v) for k, v in value.items()
+                if k not in ("fetched", "archived", "matched", "since", "generated", "until")}
+    if isinstance(value, list):
+        return [_timeless(v) for v in value]
+    return value
+
+
+def test_one_source_is_crawled_once_per_database(tmp_path, site, database):
+    """Two machines (two data dirs) crawling one source into one database archive would
+    fetch everything twice: the lock is in the database, and the second crawl refuses."""
+    from conftest import write_sources
+
+    from indexer.sql import try_locks
+
+    sources = write_sources(tmp_path / "sources.toml", site.base)
+    held, busy = try_locks(database, ["testsite"])
+    assert busy is None
+    try:
+        refused = run_newsmon("--database", database, "crawl", data_dir=tmp_path / "other",
+                              sources=sources)
+    finally:
+        held.close()
+    assert refused.returncode == 2
+    assert "already being crawled" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
