@@ -67,7 +67,8 @@ class DataDir:
         from indexer.sql import schema_version
 
         try:
-            return schema_version(self.database) >= ARCHIVE_SCHEMA
+            # an older newsmon's archive.sqlite beside it: opening says what to do with it
+            return schema_version(self.database) >= ARCHIVE_SCHEMA or self.archive_path.exists()
         except errors():
             return True  # opening it says what is wrong
 

@@ -180,21 +180,28 @@ def test_export_and_import_move_an_archive(tmp_path, database):
     """`newsmon export --format jsonl | newsmon --database URL import -`: every article
     and the same stories."""
     import json
+    import subprocess
 
-    from conftest import run_newsmon
+    from conftest import NEWSMON, ROOT, run_newsmon
     from synthetic import records, write_jsonl
 
     items = records(30, seed=9) + [dict(r, url=r["url"] + "copy/", source="reprint")
                                    for r in family()] + family()
     export = write_jsonl(tmp_path / "in.jsonl", items)
-    sqlite_dir, pg_dir = tmp_path / "sqlite", tmp_path / "pg"
+    # one data dir, as a user moves the archive of an older newsmon into the database
+    sqlite_dir = pg_dir = tmp_path / "data"
     assert run_newsmon("import", str(export), data_dir=sqlite_dir).returncode == 0
     moved = run_newsmon("export", "--format", "jsonl", data_dir=sqlite_dir)
     assert moved.returncode == 0, moved.stderr
-    dump = tmp_path / "moved.jsonl"
-    dump.write_text(moved.stdout, encoding="utf-8")
-    done = run_newsmon("--database", database, "import", str(dump), data_dir=pg_dir)
+    # the pipe, as a user types it
+    export_cmd = [*NEWSMON, "--data-dir", str(sqlite_dir), "export", "--format", "jsonl"]
+    import_cmd = [*NEWSMON, "--data-dir", str(pg_dir), "--database", database, "import", "-"]
+    with subprocess.Popen(export_cmd, stdout=subprocess.PIPE, cwd=ROOT) as exporting:
+        done = subprocess.run(import_cmd, stdin=exporting.stdout, capture_output=True,
+                              text=True, cwd=ROOT, timeout=120)
+    assert exporting.returncode == 0
     assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"imported {len(items)} articles")
 
     def stats(*args: str) -> dict:
         done = run_newsmon(*args, "stats", "--format", "json", data_dir=pg_dir)
@@ -206,7 +213,6 @@ def test_export_and_import_move_an_archive(tmp_path, database):
     again = run_newsmon("--database", database, "export", "--format", "jsonl",
                         data_dir=pg_dir)
     assert again.stdout == moved.stdout  # the same records, stories included
-    assert not (pg_dir / "archive.sqlite").exists()
 
 
 # --- PostgreSQL only -------------------------------------------------------------------------
