@@ -106,10 +106,11 @@ class ArchivePipeline:
         if not batch:
             return
         stories = Stories(self.archive.db).story_of([i for i, _ in batch])
+        articles = self.archive.get_many([i for i, _ in batch])
         try:
             with self.data_dir.index.writing() as write:
                 for article_id, is_new in batch:
-                    if (article := self.archive.get(article_id)) is not None:
+                    if (article := articles.get(article_id)) is not None:
                         write(article, is_new, stories.get(article_id))
         except (IndexBusy, IndexMissing, OSError):
             return  # archived, unindexed: the next crawl's catch-up indexes them

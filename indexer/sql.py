@@ -2,7 +2,7 @@
 the stories (indexer/stories.py) keep one copy of their SQL.
 
 That SQL is written in the subset both understand (`INSERT … ON CONFLICT … DO NOTHING /
-DO UPDATE`, `RETURNING`, `?` placeholders); the PostgreSQL side translates the
+DO UPDATE`, `?` placeholders; a new row's key through insert()); the PostgreSQL side translates the
 placeholders to psycopg's `%s` here, in one place.  PostgreSQL connections come from a
 psycopg_pool pool per (URL, read-only), with the archive's tables found through
 `search_path` in their own schema, `archive`, beside the search index's tables
@@ -62,6 +62,12 @@ class Database:
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Any:
         return self.conn.executemany(sql, rows)
 
+    def insert(self, sql: str, args: Sequence[Any], key: str) -> int | None:
+        """An `INSERT … ON CONFLICT DO NOTHING`: the new row's integer `key`, or None when
+        the row was there already.  SQLite's lastrowid (RETURNING needs SQLite 3.35)."""
+        cursor = self.conn.execute(sql, args)
+        return cursor.lastrowid if cursor.rowcount else None
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         if self.in_transaction:
@@ -104,6 +110,10 @@ class PostgresDatabase(Database):
         cursor = self.conn.cursor()
         cursor.executemany(_placeholders(sql), list(rows))
         return cursor
+
+    def insert(self, sql: str, args: Sequence[Any], key: str) -> int | None:
+        row = self.execute(f"{sql} RETURNING {key}", args).fetchone()
+        return row[0] if row else None
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

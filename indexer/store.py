@@ -212,10 +212,12 @@ class DataDir:
         story = Stories(archive.db).story_of([i for i, _ in ids])
         try:
             with self.index.writing(bulk=True) as write:
-                for article_id, is_new in ids:
-                    article = archive.get(article_id)
-                    if article is not None:
-                        write(article, is_new, story.get(article_id))
+                for start in range(0, len(ids), 500):  # read 500 at once, not all
+                    chunk = ids[start:start + 500]
+                    articles = archive.get_many([i for i, _ in chunk])
+                    for article_id, is_new in chunk:
+                        if (article := articles.get(article_id)) is not None:
+                            write(article, is_new, story.get(article_id))
         except (IndexBusy, IndexMissing, OSError) as exc:
             log.warning("index not updated (%s); the next crawl or `newsmon check` will", exc)
             return

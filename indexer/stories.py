@@ -282,14 +282,12 @@ class Stories:
                 near_copy = near_copy or overlap(text, other) >= NEAR_COPY
                 break
         story = best[1] if best else article_id
-        row = self.db.execute(
+        member = self.db.insert(
             "INSERT INTO story_members (article_id, story, published) VALUES (?, ?, ?) "
-            "ON CONFLICT (article_id) DO NOTHING RETURNING member",
-            (article_id, story, published)).fetchone()
-        if row is None:  # another writer assigned it first (a shared crawl): its story stands
+            "ON CONFLICT (article_id) DO NOTHING", (article_id, story, published), "member")
+        if member is None:  # another writer assigned it first (a shared crawl): its story stands
             return self.db.execute("SELECT story FROM story_members WHERE article_id = ?",
                                    (article_id,)).fetchone()[0]
-        member = row[0]
         self._remember(member, text)
         if not near_copy:  # a near copy's bands would only repeat its original's
             self.db.executemany("INSERT INTO story_bands (key, member) VALUES (?, ?) "

@@ -1,8 +1,8 @@
 """`newsmon import`: articles from another installation's `export`, all or nothing.
 
 The whole file is checked first, every field's type and size included
-(search/validate.py), and then archived in one SQLite transaction: a bad line, a full
-disk or a kill at any moment leaves the archive exactly as it was.  Indexing follows
+(search/validate.py), and then archived in one transaction (SQLite or PostgreSQL): a bad
+line, a full disk or a kill at any moment leaves the archive exactly as it was.  Indexing follows
 the commit, as for a crawl: what is archived but not yet indexed is indexed by the next
 command that writes, or by `newsmon check`.
 """

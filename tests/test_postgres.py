@@ -205,6 +205,8 @@ def test_command_line(tmp_path, database):
     found = search("новость", "--all")
     assert len(found) == 40
     assert run_newsmon(*db, "reindex", data_dir=data).returncode == 0
+    compacted = run_newsmon(*db, "compact", data_dir=data)
+    assert compacted.returncode == 0 and "no segments to merge" in compacted.stdout
     assert len(search("новость", "--all")) == 40
     with psycopg.connect(database) as conn:  # lost from the index: check restores them
         conn.execute("DELETE FROM articles WHERE id = ANY(%s)", ([h["id"] for h in found[:3]],))

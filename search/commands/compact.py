@@ -9,6 +9,7 @@ import argparse
 from typing import Any
 
 from search.commands import common
+from search.i18n import _
 
 HELP = "merge the index's segments into one (after a big import: searches about twice as fast)"
 
@@ -20,6 +21,10 @@ def configure(p: argparse.ArgumentParser) -> None:
 def run(args: Any) -> int:
     with common.app(args) as app:
         merged = app.compact()
+        if app.data_dir.database:
+            print(_("the index in PostgreSQL has no segments to merge: its table was vacuumed "
+                    "and analyzed instead (autovacuum keeps the archive's tables)"))
+            return 0
     print(f"merged {merged} index segments into one" if merged
           else "the index is a single segment already")
     return 0
