@@ -8,8 +8,10 @@ except under CI=true, where that fails.  Every test makes and drops its own data
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -20,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "faults"))
 from conftest import run_newsmon
 from synthetic import records, write_jsonl
 
+from indexer.article import article_id
 from indexer.store import DataDir
 from search.app import App
 
@@ -304,3 +307,30 @@ def test_one_source_is_crawled_once_per_database(tmp_path, site, database):
     assert refused.returncode == 2
     assert "already being crawled" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
+
+
+def test_web_page_reads_the_database_archive(tmp_path, database):
+    """`newsmon serve --database …`: the search page and an article page, the article read
+    from the PostgreSQL archive (nothing in the data dir)."""
+    from starlette.testclient import TestClient
+
+    from search.web.app import close_app, create_app
+
+    items = records(20, seed=4)
+    export = write_jsonl(tmp_path / "a.jsonl", items)
+    data = tmp_path / "data"
+    assert run_newsmon("--database", database, "import", str(export),
+                       data_dir=data).returncode == 0
+    web = create_app(App(DataDir(data, database)))
+    try:
+        client = TestClient(web)
+        page = client.get("/", params={"q": "новость"})
+        assert page.status_code == 200
+        first = re.findall(r'<h2><a href="/article/([0-9a-f]+)"', page.text)[0]
+        article = client.get(f"/article/{first}")
+        assert article.status_code == 200
+        title = next(r["title"] for r in items if article_id(r["url"]) == first)
+        assert html.escape(title, quote=False) in article.text
+    finally:
+        close_app(web)
+    assert not (data / "archive.sqlite").exists()
