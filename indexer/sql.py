@@ -2,11 +2,11 @@
 the stories (indexer/stories.py) keep one copy of their SQL.
 
 That SQL is written in the subset both understand (`INSERT … ON CONFLICT … DO NOTHING /
-DO UPDATE`, `?` placeholders; a new row's key through insert()); the PostgreSQL side translates the
-placeholders to psycopg's `%s` here, in one place.  PostgreSQL connections come from a
-psycopg_pool pool per (URL, read-only), with the archive's tables found through
-`search_path` in their own schema, `archive`, beside the search index's tables
-(indexer/postgres_index.py) in `public`.  The PostgreSQL schema of both is made by the
+DO UPDATE`, `?` placeholders; a new row's key through insert()); the PostgreSQL side
+translates the placeholders to psycopg's `%s` here, in one place.  PostgreSQL
+connections come from a psycopg_pool pool per (URL, read-only), with the archive's tables
+found through `search_path` in their own schema, `archive`, beside the search index's
+tables (indexer/postgres_index.py) in `public`.  The PostgreSQL schema of both is made by the
 numbered files in indexer/pg_migrations/, applied by migrate() below.
 """
 
@@ -16,6 +16,7 @@ import atexit
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +136,18 @@ class PostgresDatabase(Database):
             self.conn = None
 
 
+def _psycopg() -> Any:
+    """psycopg, or one clear line: it is an optional dependency (the `server` extra)."""
+    try:
+        import psycopg
+        import psycopg_pool  # noqa: F401 - the archive's connections come from its pools
+    except ImportError:
+        raise IndexMissing("--database needs psycopg 3 and psycopg_pool: "
+                           "pip install 'newsmon[server]'") from None
+    return psycopg
+
+
+@lru_cache(maxsize=512)
 def _placeholders(sql: str) -> str:
     """`?` to psycopg's `%s` (the archive's SQL holds no `?` or `%` inside literals)."""
     return sql.replace("%", "%%").replace("?", "%s")
@@ -180,7 +193,7 @@ def try_locks(url: str, names: list[str]) -> tuple[Any, str | None]:
     """Session locks on `names` in the database, for as long as the returned connection is
     open (they go with it, however the process ends); the name already held elsewhere,
     if one is (then nothing is held)."""
-    import psycopg
+    psycopg = _psycopg()
 
     try:
         conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
@@ -211,7 +224,7 @@ def latest_version() -> int:
 
 def schema_version(url: str) -> int:
     """The version the database at `url` is at (0: none), read without writing."""
-    import psycopg
+    psycopg = _psycopg()
 
     if url in _CURRENT:  # each open of a web request's reader would cost two connections
         return latest_version()
@@ -227,7 +240,7 @@ def migrate(url: str, upto: int | None = None) -> int:
     in its own transaction under the schema lock, so two processes opening a new database
     at once apply each file once.  A newer schema than this newsmon's is refused: it would
     be misread.  Returns the version now."""
-    import psycopg
+    psycopg = _psycopg()
 
     known = migrations()
     latest = max(v for v, _, _ in known)
