@@ -1,7 +1,10 @@
 """The PostgreSQL search index (indexer/postgres_index.py) against the Whoosh one: the same
 articles imported into both, the same queries through App.search, the same hit sets and
 exact totals (and the same order when sorted by date; relevance scores differ by design:
-ts_rank_cd, not BM25F).  Its schema migrations, and the command line with --database.
+ts_rank_cd, not BM25F).  Its schema migrations, and the command line with --database:
+the fixture site crawled into the database archive answers as a SQLite data dir does,
+the web page reads it, a source is crawled once per database.  The archive's own calls on
+both backends are in tests/test_archive.py.
 
 Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust): skipped when it is not there,
 except under CI=true, where that fails.  Every test makes and drops its own database."""
