@@ -26,6 +26,7 @@ MIGRATIONS = Path(__file__).with_name("pg_migrations")
 SCHEMA_LOCK = 0x6E6577736D6F6E  # pg_advisory_xact_lock key ("newsmon"), also the index's
 ARCHIVE_LOCK = 0x6E65777361726368  # held by each archive write transaction ("newsarch")
 SOURCE_LOCKS = 0x6E6D7372  # first key of pg_try_advisory_lock(int, int): "nmsr"
+WAIT_LOCKS = 0x6E6D776C  # first key of held_lock's pg_advisory_lock(int, int): "nmwl"
 _POOLS: dict[tuple[str, bool], Any] = {}
 _CURRENT: set[str] = set()  # URLs found at the latest version by this process
 
@@ -206,6 +207,25 @@ def try_locks(url: str, names: list[str]) -> tuple[Any, str | None]:
             conn.close()
             return None, name
     return conn, None
+
+
+@contextmanager
+def held_lock(url: str, name: str) -> Iterator[None]:
+    """A lock on `name` across every process on every machine that uses this database,
+    waited for: what a file lock is on one machine (e.g. one watch delivery at a time, so
+    two workers finishing crawls together never send the same matches twice)."""
+    psycopg = _psycopg()
+
+    try:
+        conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
+    except psycopg.OperationalError as exc:
+        raise IndexMissing(f"cannot reach the database at {location(url)} "
+                           f"({str(exc).strip().splitlines()[0]})") from None
+    try:
+        conn.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", (WAIT_LOCKS, name))
+        yield
+    finally:
+        conn.close()  # the lock goes with the session
 
 
 # --- the PostgreSQL schema: numbered migrations -------------------------------------------

@@ -310,3 +310,30 @@ def test_cutoff_of_skipped_urls(target):
         with archive.transaction():
             archive.db.execute("UPDATE skipped SET seen = ?", (old,))
         assert "https://x.example/gone/" not in archive.known_urls()
+
+
+def test_held_lock_is_waited_for_across_sessions(database):
+    """Watch delivery on several machines: the second delivery starts only when the first
+    has ended (they would otherwise both send the same matches)."""
+    from indexer.sql import held_lock
+
+    order: list[str] = []
+    first_holds, second_tries = threading.Event(), threading.Event()
+
+    def second() -> None:
+        first_holds.wait(10)
+        second_tries.set()
+        with held_lock(database, "notify"):
+            order.append("second")
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    with held_lock(database, "notify"):
+        first_holds.set()
+        second_tries.wait(10)
+        thread.join(0.5)  # it waits on the lock, so it cannot have finished yet
+        order.append("first")
+    thread.join(10)
+    assert order == ["first", "second"]
+    with held_lock(database, "notify"), held_lock(database, "other"):
+        pass  # other names do not wait on each other
