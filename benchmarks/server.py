@@ -1,5 +1,6 @@
-"""The search index on a server: PostgreSQL (indexer/postgres_index.py) against the embedded
-Whoosh index, same corpus, same queries, same run.
+"""newsmon on a server: the archive and index in PostgreSQL (indexer/postgres_index.py,
+indexer/archive.py over indexer/sql.py) against the embedded SQLite archive and Whoosh
+index, same corpus, same queries, same run.
 
     .venv/bin/python benchmarks/server.py [N] [--queries-per-kind Q] [--admin URL]
     (default 20000 articles, 20 queries a kind, postgresql://postgres@127.0.0.1/postgres)
@@ -8,7 +9,9 @@ Builds N synthetic Russian articles (benchmarks/corpus.py), imports them into a 
 data dir and into a PostgreSQL one (a fresh database, dropped afterwards) through
 App.import_file, then times each query kind through App.search (a page of ten with
 snippets and exact totals, grouped by story), checking both backends' totals agree.
-Reports import throughput, query latency (median, p95) and bytes per article.
+Reports import throughput (archiving, stories and indexing: "whoosh" is the SQLite
+archive with the Whoosh index), query latency (median, p95) and bytes per article of the
+index and of the archive.
 """
 
 from __future__ import annotations
@@ -103,8 +106,15 @@ def main() -> None:
             pg_bytes = conn.execute("SELECT pg_total_relation_size('articles') "
                                     "+ pg_total_relation_size('readings')").fetchone()[0]
             gin = conn.execute("SELECT pg_relation_size('articles_doc')").fetchone()[0]
+            archive_bytes = conn.execute(
+                "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n "
+                "ON n.oid = c.relnamespace WHERE n.nspname = 'archive' AND c.relkind = 'r'"
+            ).fetchone()[0]
         print(f"index size: whoosh {whoosh_bytes / args.n:.0f} bytes/article, postgresql "
               f"{pg_bytes / args.n:.0f} bytes/article (GIN {gin / args.n:.0f})")
+        sqlite_bytes = (work / "whoosh" / "archive.sqlite").stat().st_size
+        print(f"archive size: sqlite {sqlite_bytes / args.n:.0f} bytes/article, postgresql "
+              f"{archive_bytes / args.n:.0f} bytes/article")
         for app in apps.values():
             app.close()
     finally:

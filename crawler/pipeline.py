@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 import time
 from collections import Counter
@@ -12,6 +11,7 @@ from scrapy.exceptions import DropItem
 
 from indexer.backend import IndexBusy, IndexMissing
 from indexer.i18n import ngettext
+from indexer.sql import errors
 from indexer.store import DataDir
 from indexer.stories import Stories
 
@@ -66,7 +66,7 @@ class ArchivePipeline:
         self.flushed = time.monotonic()
         try:
             states = self.data_dir.store(self.archive, batch)
-        except (sqlite3.Error, OSError) as exc:
+        except (*errors(), OSError) as exc:
             # the batch's articles stay in the frontier and are fetched again next run
             self.failure = f"{type(exc).__name__}: {exc}"
             return
@@ -86,7 +86,7 @@ class ArchivePipeline:
                 state = self.archive.save(article, item["html"], item["urls"])
                 if state != "unchanged":
                     Stories(self.archive.db).assign([article])
-        except (sqlite3.Error, OSError) as exc:
+        except (*errors(), OSError) as exc:
             self.failure = f"{type(exc).__name__}: {exc}"
             shared.failed(item["lease"], item["urls"][0])
             raise DropItem(f"archive unavailable: {self.failure}") from None
@@ -108,10 +108,11 @@ class ArchivePipeline:
         if not batch:
             return
         stories = Stories(self.archive.db).story_of([i for i, _ in batch])
+        articles = self.archive.get_many([i for i, _ in batch])
         try:
             with self.data_dir.index.writing() as write:
                 for article_id, is_new in batch:
-                    if (article := self.archive.get(article_id)) is not None:
+                    if (article := articles.get(article_id)) is not None:
                         write(article, is_new, stories.get(article_id))
         except (IndexBusy, IndexMissing, OSError):
             return  # archived, unindexed: the next crawl's catch-up indexes them

@@ -129,8 +129,17 @@ class SourceBusy(RuntimeError):
 @contextmanager
 def source_locks(data_dir: DataDir, slugs: list[str]) -> Iterator[None]:
     """Two crawls of one source on one archive would fetch everything twice: the second
-    refuses.  Crawls of different sources run side by side (the scheduler's --jobs)."""
+    refuses.  Crawls of different sources run side by side (the scheduler's --jobs).  An
+    archive in PostgreSQL may be crawled from several machines: the locks are there too."""
     handles = []
+    if data_dir.database:
+        from indexer.sql import location, try_locks
+
+        held, busy = try_locks(data_dir.database, slugs)
+        if busy:
+            raise SourceBusy(f"source {busy!r} is already being crawled into "
+                             f"{location(data_dir.database)}")
+        handles.append(held)
     try:
         for slug in slugs:
             try:
@@ -200,7 +209,7 @@ def _crawl(config: Config, sources: list[Source], data_dir: DataDir, *,
 
     lexicon = load_lexicon(config.lexicon) if any(s.topic == "education" for s in sources) \
         else None
-    process.crawl(crawler, sources=sources, archive_path=data_dir.archive_path, known=known,
+    process.crawl(crawler, sources=sources, archive_path=data_dir.archive_location, known=known,
                   validators=validators, max_articles=max_articles, since=since,
                   backfill=backfill, lexicon=lexicon)
     process.start()

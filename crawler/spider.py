@@ -39,7 +39,7 @@ log = logging.getLogger("newsmon.crawl")
 class NewsSpider(scrapy.Spider):
     name = "newsmon"
 
-    def __init__(self, sources: list[Source], archive_path: Path, known: set[str],
+    def __init__(self, sources: list[Source], archive_path: Path | str, known: set[str],
                  validators: dict[str, tuple[str | None, str | None]] | None = None,
                  max_articles: int | None = None, since: date | None = None,
                  backfill: int | None = None, lexicon: Any = None, **kwargs: Any) -> None:

@@ -1,8 +1,13 @@
-"""The SQLite archive: the source of truth, from which the index can always be rebuilt.
+"""The archive: the source of truth, from which the index can always be rebuilt.
 
 Raw HTML is kept zlib-compressed so improved cleaning can be re-applied
 without re-crawling.  Every write is one transaction: a crawl killed at any
 moment leaves either the whole article or none of it.
+
+It lives in SQLite (a file in the data dir; its schema is SCHEMA below, older archives
+upgraded in place) or in PostgreSQL (a database URL; its schema is the numbered
+migrations in indexer/pg_migrations/).  One copy of the SQL serves both, through the
+connection seam of indexer/sql.py.
 """
 
 from __future__ import annotations
@@ -20,6 +25,15 @@ from pathlib import Path
 from indexer import stories
 from indexer.article import Article, article_id, normalize_url
 from indexer.i18n import _
+from indexer.sql import (
+    Database,
+    PostgresDatabase,
+    is_url,
+    latest_version,
+    location,
+    migrate,
+    schema_version,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -151,30 +165,49 @@ class ReadOnly(RuntimeError):
 
 
 class Archive:
-    def __init__(self, path: Path, readonly: bool = False) -> None:
-        """`readonly`: for the commands that only read (search, show, stats, export, status,
-        digest), which must work on a data dir the user may not change — a read-only mount,
-        a colleague's copy.  Nothing is created, migrated or written then."""
-        self.path = path
+    db: Database
+
+    def __init__(self, path: Path | str, readonly: bool = False) -> None:
+        """`path`: the SQLite file, or a PostgreSQL URL.  `readonly`: for the commands that
+        only read (search, show, stats, export, status, digest), which must work on a data
+        dir the user may not change — a read-only mount, a colleague's copy, a replica.
+        Nothing is created, migrated or written then."""
         self.readonly = readonly
-        self._in_transaction = False
+        if is_url(path):
+            self.path = location(str(path))
+            self._open_postgres(str(path))
+            return
+        path = Path(path)
+        self.path = path
         if readonly:
-            self.db = _connect_readonly(path)
-            _require_current(self.db, path)
+            self.db = Database(_connect_readonly(path))
+            _require_current(self.db.conn, path)
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        self.db = Database(sqlite3.connect(path, timeout=30, isolation_level=None))
         # switching to WAL takes an exclusive lock that SQLite's busy timeout does not wait
         # for: two crawl workers opening a new archive at once got "database is locked"
         with path.with_name(path.name + ".setup-lock").open("a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             self._set_up()
 
+    def _open_postgres(self, url: str) -> None:
+        """The schema is made or upgraded by the numbered migrations; a reader finds it
+        current or refuses, as for SQLite."""
+        if self.readonly:
+            version = schema_version(url)
+            if version < latest_version():
+                raise ReadOnly(f"archive at {self.path} has schema version {version}, older "
+                               "than this newsmon's: it needs upgrading; run a writing command "
+                               "once (e.g. `newsmon check`) with write access")
+        migrate(url)  # a reader's finds the schema current and writes nothing
+        self.db = PostgresDatabase(url, self.readonly)
+
     def _set_up(self) -> None:
         """WAL, the schema and the columns added since the first release, in place."""
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
+        self.db.conn.executescript(SCHEMA)
         for table, added in _ADDED.items():
             columns = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
             for name, kind in added:
@@ -185,12 +218,12 @@ class Archive:
         if self.db.execute("SELECT 1 FROM articles WHERE archived IS NULL LIMIT 1").fetchone():
             # rows of an archive made before the column: when they were fetched, in UTC
             # (SQLite's strftime reads the stored offset), else now
-            with self.db:
+            with self.db.transaction():
                 self.db.execute(
                     "UPDATE articles SET archived = COALESCE(strftime('%Y-%m-%dT%H:%M:%S+00:00',"
                     " fetched), ?) WHERE archived IS NULL", (_now(),))
         self.db.execute("CREATE INDEX IF NOT EXISTS articles_archived ON articles(archived)")
-        stories.migrate(self.db)  # the story tables (indexer/stories.py), added in place
+        stories.migrate(self.db.conn)  # the story tables (indexer/stories.py), added in place
 
     def close(self) -> None:
         self.db.close()
@@ -203,21 +236,17 @@ class Archive:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """One write transaction for many save() calls: all of them or none."""
+        """One write transaction for many save() calls: all of them or none.  Every write
+        goes through here, so a reader's write is refused alike on both backends."""
         if self.readonly:
             raise ReadOnly(_("archive {path} was opened read-only").format(path=self.path))
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
-            self._in_transaction = True
-            try:
-                yield
-            finally:
-                self._in_transaction = False
+        with self.db.transaction():
+            yield
 
     def save(self, article: Article, html: bytes | None = None,
              fetched_urls: Iterable[str] = ()) -> str:
         """Insert or update one article; returns "new", "updated" or "unchanged"."""
-        if not self._in_transaction:
+        if not self.db.in_transaction:
             with self.transaction():
                 return self.save(article, html, fetched_urls)
         row = _row(article)
@@ -236,7 +265,8 @@ class Archive:
                 (*[row[c] for c in _COLUMNS], blob, _now()),
             )
         for url in {article.url, *fetched_urls}:
-            self.db.execute("INSERT OR IGNORE INTO urls (url, article_id) VALUES (?, ?)",
+            self.db.execute("INSERT INTO urls (url, article_id) VALUES (?, ?) "
+                            "ON CONFLICT DO NOTHING",
                             (normalize_url(url), article.id))
             # what discovery said of the page stays with the article, for `newsmon reclean`
             self.db.execute("UPDATE articles SET hints = COALESCE((SELECT hints FROM frontier "
@@ -246,12 +276,12 @@ class Archive:
         return state
 
     def mark_indexed(self, ids: Iterable[str], value: int = 1) -> None:
-        with self.db:
+        with self.transaction():
             self.db.executemany("UPDATE articles SET indexed = ? WHERE id = ?",
                                 [(value, i) for i in ids])
 
     def mark_all_indexed(self) -> None:
-        with self.db:
+        with self.transaction():
             self.db.execute("UPDATE articles SET indexed = 1 WHERE indexed = 0")
 
     def unindexed(self, limit: int = 1000) -> list[Article]:
@@ -286,6 +316,17 @@ class Archive:
                 row = self.db.execute(f"SELECT {', '.join(_COLUMNS)} FROM articles WHERE id = ?",
                                       (article_id(key),)).fetchone()
         return _article(row) if row else None
+
+    def get_many(self, ids: list[str]) -> dict[str, Article]:
+        """By id, in one query per 500: indexing what was just archived asked one each."""
+        found: dict[str, Article] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            for row in self.db.execute(
+                    f"SELECT {', '.join(_COLUMNS)} FROM articles WHERE id IN "
+                    f"({', '.join('?' * len(chunk))})", chunk):
+                found[row[0]] = _article(row)
+        return found
 
     def texts(self, ids: list[str]) -> dict[str, str]:
         """Lead and body of each article, for snippets."""
@@ -362,7 +403,7 @@ class Archive:
         # a URL found again with hints (a feed item after a listing's link) keeps them
         self.db.execute("INSERT INTO frontier (url, source, hints, discovered) "
                         "VALUES (?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET "
-                        "hints = COALESCE(excluded.hints, hints)",
+                        "hints = COALESCE(excluded.hints, frontier.hints)",
                         (normalize_url(url), source,
                          json.dumps(hints, ensure_ascii=False) if hints else None, _now()))
 
@@ -370,12 +411,14 @@ class Archive:
                       source: str | None = None) -> None:
         """The URL was dealt with; `skipped` says why it is not an article, if it is not."""
         key = normalize_url(url)
-        with self.db:
+        with self.transaction():
             if skipped:
                 self.db.execute(
-                    "INSERT OR REPLACE INTO skipped (url, reason, seen, source, kind) "
+                    "INSERT INTO skipped (url, reason, seen, source, kind) "
                     "VALUES (?, ?, ?, COALESCE(?, (SELECT source FROM frontier WHERE url = ?)),"
-                    " ?)", (key, skipped, _now(), source, key, kind))
+                    " ?) ON CONFLICT(url) DO UPDATE SET reason = excluded.reason, "
+                    "seen = excluded.seen, source = excluded.source, kind = excluded.kind",
+                    (key, skipped, _now(), source, key, kind))
             self.db.execute("DELETE FROM frontier WHERE url = ?", (key,))
 
     def frontier(self, sources: Iterable[str]) -> list[tuple[str, str, dict]]:
@@ -446,21 +489,26 @@ class Archive:
                 self.db.execute("SELECT url, etag, last_modified FROM validators")}
 
     def save_validators(self, found: dict[str, tuple[str | None, str | None]]) -> None:
-        with self.db:
-            self.db.executemany("INSERT OR REPLACE INTO validators VALUES (?, ?, ?)",
+        with self.transaction():
+            self.db.executemany("INSERT INTO validators VALUES (?, ?, ?) ON CONFLICT(url) "
+                                "DO UPDATE SET etag = excluded.etag, "
+                                "last_modified = excluded.last_modified",
                                 [(url, *pair) for url, pair in found.items()])
 
     # --- run history ------------------------------------------------------------------------
 
     def run_started(self, run_id: str, sources: Iterable[str], pid: int, log: str) -> None:
-        with self.db:
+        with self.transaction():
             self.db.executemany(
-                "INSERT OR REPLACE INTO runs (run_id, source, pid, started, log) "
-                "VALUES (?, ?, ?, ?, ?)", [(run_id, s, pid, _now(), log) for s in sources])
+                "INSERT INTO runs (run_id, source, pid, started, log) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(run_id, source) DO UPDATE SET pid = excluded.pid, "
+                "started = excluded.started, log = excluded.log, finished = NULL, pages = 0, "
+                "articles_new = 0, articles_updated = 0, errors = 0, messages = '[]', "
+                "outcome = 'running'", [(run_id, s, pid, _now(), log) for s in sources])
 
     def run_finished(self, run_id: str, source: str, *, pages: int, new: int, updated: int,
                      messages: list[str], outcome: str) -> None:
-        with self.db:
+        with self.transaction():
             self.db.execute(
                 "UPDATE runs SET finished = ?, pages = ?, articles_new = ?, articles_updated = ?, "
                 "errors = ?, messages = ?, outcome = ? WHERE run_id = ? AND source = ?",
@@ -469,7 +517,7 @@ class Archive:
 
     def run_ended_abnormally(self, run_id: str, outcome: str, message: str) -> None:
         """A run whose process died or was killed: its rows still say 'running'."""
-        with self.db:
+        with self.transaction():
             self.db.execute(
                 "UPDATE runs SET finished = ?, outcome = ?, errors = errors + 1, messages = ? "
                 "WHERE run_id = ? AND outcome = 'running'",
@@ -478,7 +526,7 @@ class Archive:
     def runs(self, source: str | None = None, limit: int = 50,
              latest: bool = False) -> list[dict[str, object]]:
         """Newest first; `latest`: only the newest run of each source."""
-        where, args = ("WHERE source = ?", [source]) if source else ("WHERE 1", [])
+        where, args = ("WHERE source = ?", [source]) if source else ("WHERE TRUE", [])
         if latest:
             where += (" AND started = (SELECT MAX(started) FROM runs r2 "
                       "WHERE r2.source = runs.source)")
@@ -508,16 +556,19 @@ class Archive:
         delivered, and the `skipped` stories (older matches) count as delivered on every
         channel.  Replacing a watch starts its delivery log afresh."""
         now = _now()
-        with self.db:
-            self.db.execute("INSERT OR REPLACE INTO watches (name, query, source, created, "
-                            "send_from) VALUES (?, ?, ?, ?, ?)",
+        with self.transaction():
+            self.db.execute("INSERT INTO watches (name, query, source, created, send_from) "
+                            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
+                            "query = excluded.query, source = excluded.source, "
+                            "created = excluded.created, send_from = excluded.send_from",
                             (name, query, source, now, send_from or now))
             self.db.execute("DELETE FROM deliveries WHERE watch = ?", (name,))
-            self.db.executemany("INSERT OR IGNORE INTO deliveries VALUES (?, ?, '*', NULL, ?)",
+            self.db.executemany("INSERT INTO deliveries VALUES (?, ?, '*', NULL, ?) "
+                                "ON CONFLICT DO NOTHING",
                                 [(name, story, now) for story in skipped])
 
     def remove_watch(self, name: str) -> bool:
-        with self.db:
+        with self.transaction():
             gone = self.db.execute("DELETE FROM watches WHERE name = ?", (name,)).rowcount
             self.db.execute("DELETE FROM watch_hits WHERE watch = ?", (name,))
             self.db.execute("DELETE FROM deliveries WHERE watch = ?", (name,))
@@ -542,28 +593,27 @@ class Archive:
     def record_deliveries(self, channel: str, sent: Iterable[tuple[str, str, str]]) -> int:
         """(watch, story, article id) each, delivered on `channel` now; one transaction."""
         now = _now()
-        with self.db:
+        with self.transaction():
             return self.db.executemany(
-                "INSERT OR IGNORE INTO deliveries VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO deliveries VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [(w, s, channel, a, now) for w, s, a in sent]).rowcount
 
     def record_attempt(self, channel: str, *, ok: bool, error: str | None, sent: int,
                        pending: int) -> None:
         now = _now()
-        with self.db:
+        with self.transaction():
             self.db.execute(
                 "INSERT INTO channel_attempts (channel, attempted, ok, error, sent, pending, "
                 "last_ok) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(channel) DO UPDATE SET "
                 "attempted = excluded.attempted, ok = excluded.ok, error = excluded.error, "
                 "sent = excluded.sent, pending = excluded.pending, "
-                "last_ok = COALESCE(excluded.last_ok, last_ok)",
+                "last_ok = COALESCE(excluded.last_ok, channel_attempts.last_ok)",
                 (channel, now, int(ok), error, sent, pending, now if ok else None))
 
     def channel_attempts(self) -> dict[str, dict[str, object]]:
-        tables = {r[0] for r in self.db.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if "channel_attempts" not in tables:  # a reader of an archive made before channels
-            return {}
+        if self.db.dialect == "sqlite" and not self.db.execute(
+                "SELECT 1 FROM sqlite_master WHERE name = 'channel_attempts'").fetchone():
+            return {}  # a reader of an archive made before channels
         cursor = self.db.execute("SELECT channel, attempted, ok, error, sent, pending, last_ok "
                                  "FROM channel_attempts ORDER BY channel")
         names = [d[0] for d in cursor.description]
@@ -582,8 +632,9 @@ class Archive:
     def add_watch_hits(self, hits: Iterable[tuple[str, str, str | None]]) -> None:
         """(watch, article id, run id) each, stamped now; a pair already there is kept."""
         now = _now()
-        with self.db:
-            self.db.executemany("INSERT OR IGNORE INTO watch_hits VALUES (?, ?, ?, ?)",
+        with self.transaction():
+            self.db.executemany("INSERT INTO watch_hits VALUES (?, ?, ?, ?) "
+                                "ON CONFLICT DO NOTHING",
                                 [(w, a, r, now) for w, a, r in hits])
 
     def watch_hits(self, watch: str, since: str) -> dict[str, str]:

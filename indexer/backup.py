@@ -42,7 +42,7 @@ def backup(data_dir: DataDir, sources: Path | None, target_dir: Path,
         try:
             copy = sqlite3.connect(partial)
             try:
-                archive.db.backup(copy)  # one step: one snapshot
+                archive.db.conn.backup(copy)  # one step: one snapshot
                 copy.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file
                 count = copy.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
             finally:

@@ -1,7 +1,8 @@
 """The search index in PostgreSQL: newsmon's server IndexBackend (indexer/backend.py).
 
-Selected with `--database postgresql://…` or NEWSMON_DATABASE (indexer/store.py); the
-archive stays SQLite in the data dir.  PostgreSQL does the full-text matching, but over
+Selected with `--database postgresql://…` or NEWSMON_DATABASE (indexer/store.py), which
+put the archive in the same database too (indexer/archive.py, in schema `archive`; this
+index's tables are in `public`).  PostgreSQL does the full-text matching, but over
 newsmon's OWN Russian analysis (indexer/analysis.py), not a PostgreSQL dictionary:
 
 * indexing runs each field through the same tokenizer Whoosh indexes with (pymorphy3
@@ -21,9 +22,10 @@ newsmon's OWN Russian analysis (indexer/analysis.py), not a PostgreSQL dictionar
 
 Scores are ts_rank_cd (cover density), not Whoosh's BM25F: the same query finds the
 same articles and the same totals, and sort=date gives the same order, but relevance
-order and score values differ.  Schema: numbered SQL files in indexer/pg_migrations/,
-each applied in one transaction and recorded in `schema_version`; an index of an older
-schema is upgraded when opened, a newer one refused.
+order and score values differ.  Schema: numbered SQL files in indexer/pg_migrations/
+(the archive's among them), each applied in one transaction and recorded in
+`schema_version` by indexer/sql.py's migrate(); a database of an older schema is upgraded
+when opened, a newer one refused.
 """
 
 from __future__ import annotations
@@ -32,7 +34,6 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from whoosh.query import (
@@ -58,90 +59,26 @@ from indexer.analysis import STOP_WORDS
 from indexer.article import Article
 from indexer.backend import BatchWrites, Hit, IndexBusy, IndexMissing, SearchPage, Write
 from indexer.i18n import _
+from indexer.sql import SCHEMA_LOCK, SchemaNewer, forget, location, migrate
 from indexer.stories import story_number
 
-MIGRATIONS = Path(__file__).with_name("pg_migrations")
 WRITE_TIMEOUT = 120.0
 FLUSH = 2000  # rows per COPY
 WEIGHTS = {"title": "A", "author": "B", "section": "C", "body": "D"}
 MAX_POS = 16383  # PostgreSQL's largest tsvector position
 MAX_LEXEME = 2000  # bytes; PostgreSQL refuses lexemes over 2047
-WRITE_LOCK = 0x6E6577736D6F6E  # pg_advisory_xact_lock key: "newsmon"
+WRITE_LOCK = SCHEMA_LOCK  # pg_advisory_xact_lock key: "newsmon"
 COLUMNS = ("id", "url", "source", "title", "published", "published_at", "day", "story",
            "tags", "doc")
 _WORD = re.compile(r"\w+")
 _POOLS: dict[str, Any] = {}
 
 
-class IndexNewer(IndexMissing):
-    """The database's index schema is newer than this newsmon knows."""
-
-
-def migrations() -> list[tuple[int, str, str]]:
-    """(version, name, SQL) of every migration file, in order."""
-    found = []
-    for path in sorted(MIGRATIONS.glob("[0-9][0-9][0-9]_*.sql")):
-        found.append((int(path.name[:3]), path.stem, path.read_text(encoding="utf-8")))
-    return found
-
-
-def latest_version() -> int:
-    return max(v for v, _, _ in migrations())
-
-
-def migrate(url: str, upto: int | None = None) -> int:
-    """Create or upgrade the index schema at `url` (to `upto`, default the latest); each
-    migration in its own transaction under the write lock.  Returns the version now."""
-    import psycopg
-
-    known = migrations()
-    latest = max(v for v, _, _ in known)
-    with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
-        # read first, so an index already current is opened without writing (a replica)
-        if conn.execute("SELECT to_regclass('schema_version')").fetchone()[0]:
-            found = conn.execute(
-                "SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
-            if found > latest:
-                raise IndexNewer(_(
-                    "search index at {location} has schema version {found}, newer than this "
-                    "newsmon's {latest}: upgrade newsmon").format(
-                        location=_location(url), found=found, latest=latest))
-            if found == latest or (upto is not None and found >= upto):
-                return found
-        with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
-            conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY "
-                         "KEY, name text NOT NULL, applied timestamptz NOT NULL DEFAULT now())")
-        current = 0
-        for version, name, sql in known:
-            with conn.transaction():
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
-                current = conn.execute(
-                    "SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
-                if current > latest:
-                    raise IndexNewer(_(
-                        "search index at {location} has schema version {found}, newer than "
-                        "this newsmon's {latest}: upgrade newsmon").format(
-                            location=_location(url), found=current, latest=latest))
-                if version <= current or (upto is not None and version > upto):
-                    continue
-                conn.execute(sql)
-                conn.execute("INSERT INTO schema_version (version, name) VALUES (%s, %s)",
-                             (version, name))
-                current = version
-        return current
+IndexNewer = SchemaNewer  # the database's schema is newer than this newsmon knows
 
 
 def _location(url: str) -> str:
-    """host:port/dbname, without user or password."""
-    from psycopg.conninfo import conninfo_to_dict
-
-    try:
-        info = conninfo_to_dict(url)
-    except Exception:
-        return "PostgreSQL"
-    return (f"postgresql://{info.get('host', 'localhost')}:{info.get('port', 5432)}"
-            f"/{info.get('dbname', '')}")
+    return location(url)
 
 
 class PostgresIndex(BatchWrites):
@@ -202,6 +139,7 @@ class PostgresIndex(BatchWrites):
         pool = _POOLS.pop(self.url, None)
         if pool is not None:
             pool.close()
+        forget(self.url)
 
     def _target(self, conn: Any) -> tuple[str, str]:
         """Where readings are saved (analysis.ReadingsCache): this database's index."""

@@ -16,9 +16,11 @@ from indexer.archive import Archive, ReadOnly
 from indexer.article import Article
 from indexer.backend import IndexBackend, IndexBusy, IndexMissing
 from indexer.i18n import _
+from indexer.sql import errors
 from indexer.stories import Stories
 
 SAVE_CHUNK = 500
+ARCHIVE_SCHEMA = 3  # the PostgreSQL migration that adds the archive (003_archive.sql)
 log = logging.getLogger("newsmon.store")
 
 
@@ -36,15 +38,40 @@ class Locked(RuntimeError):
 
 @dataclass(frozen=True)
 class DataDir:
+    """Where one installation keeps its archive and index.
+
+    Without a database: the archive in `archive.sqlite`, the Whoosh index in `index/`.
+    With one (`--database postgresql://…`, NEWSMON_DATABASE): both in that PostgreSQL
+    database — the archive (articles, raw HTML, frontier, runs, watches, deliveries,
+    stories) in its schema `archive`, the index in `public` — made and upgraded by the
+    numbered migrations of indexer/pg_migrations/.  The data dir then keeps only what is
+    per machine: run logs, locks, the word list."""
+
     root: Path
-    # the search index's PostgreSQL URL (`--database`, NEWSMON_DATABASE); None: Whoosh in
-    # the data dir.  The archive stays SQLite in the data dir either way.
     database: str | None = field(
         default_factory=lambda: os.environ.get("NEWSMON_DATABASE") or None)
 
     @property
     def archive_path(self) -> Path:
+        """The SQLite archive's file (not used with a database)."""
         return self.root / "archive.sqlite"
+
+    @property
+    def archive_location(self) -> Path | str:
+        """What Archive() opens: the database URL, or the SQLite file."""
+        return self.database or self.archive_path
+
+    def has_archive(self) -> bool:
+        """Whether there is an archive to read yet (a reader without one answers empty)."""
+        if not self.database:
+            return self.archive_path.exists()
+        from indexer.sql import schema_version
+
+        try:
+            # an older newsmon's archive.sqlite beside it: opening says what to do with it
+            return schema_version(self.database) >= ARCHIVE_SCHEMA or self.archive_path.exists()
+        except errors():
+            return True  # opening it says what is wrong
 
     @property
     def index(self) -> IndexBackend:
@@ -95,8 +122,13 @@ class DataDir:
         handle.flush()
         return handle
 
-    def open_archive(self, create: bool = False, readonly: bool = False) -> Archive:
-        """`readonly` for the commands that only read: they work where nothing may be written."""
+    def open_archive(self, create: bool = False, readonly: bool = False,
+                     importing: bool = False) -> Archive:
+        """`readonly` for the commands that only read: they work where nothing may be written.
+        `importing`: `newsmon import`, which may fill a new database archive from an export
+        of the SQLite one beside it."""
+        if self.database:
+            return self._open_database(create, readonly, importing)
         if create:
             self.ensure_writable()
         elif not self.archive_path.exists():
@@ -112,6 +144,40 @@ class DataDir:
                 Archive(self.archive_path).close()
                 return Archive(self.archive_path, readonly=True)
         return Archive(self.archive_path)
+
+    def _open_database(self, create: bool, readonly: bool, importing: bool) -> Archive:
+        from indexer.sql import location, schema_version
+
+        url = self.database or ""
+        where = location(url)
+        # the archive of an older newsmon, which kept it here beside a database index:
+        # taking the database's empty one for it would look like every article was lost
+        beside = not importing and self.archive_path.exists()
+        try:
+            made = schema_version(url) >= ARCHIVE_SCHEMA
+            if not made and not create:
+                if beside:
+                    raise self._left_beside(where)
+                raise DataDirError(f"no archive in {where} yet (run `newsmon crawl` or "
+                                   "`newsmon import` first)")
+            try:
+                archive = Archive(url, readonly=readonly)
+            except ReadOnly:  # made by an older newsmon: upgraded first where it may be
+                Archive(url).close()
+                archive = Archive(url, readonly=True)
+        except errors() as exc:
+            raise DataDirError(f"cannot open the archive at {where} "
+                               f"({str(exc).strip().splitlines()[0]})") from None
+        if beside and archive.db.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None:
+            archive.close()
+            raise self._left_beside(where)
+        return archive
+
+    def _left_beside(self, where: str) -> DataDirError:
+        return DataDirError(
+            f"the archive at {where} is empty but {self.archive_path} holds one: move it "
+            f"with `NEWSMON_DATABASE= newsmon --data-dir {self.root} export --format jsonl "
+            "| newsmon --database URL import -`, then remove or rename that file")
 
     def store(self, archive: Archive, articles: Iterable[tuple[Article, bytes | None, list[str]]],
               bulk: bool = False) -> list[str]:
@@ -149,10 +215,12 @@ class DataDir:
         story = Stories(archive.db).story_of([i for i, _ in ids])
         try:
             with self.index.writing(bulk=True) as write:
-                for article_id, is_new in ids:
-                    article = archive.get(article_id)
-                    if article is not None:
-                        write(article, is_new, story.get(article_id))
+                for start in range(0, len(ids), 500):  # read 500 at once, not all
+                    chunk = ids[start:start + 500]
+                    articles = archive.get_many([i for i, _ in chunk])
+                    for article_id, is_new in chunk:
+                        if (article := articles.get(article_id)) is not None:
+                            write(article, is_new, story.get(article_id))
         except (IndexBusy, IndexMissing, OSError) as exc:
             log.warning("index not updated (%s); the next crawl or `newsmon check` will", exc)
             return

@@ -8,16 +8,16 @@ article it reprints, or founds a story of its own, named after its own id.
 
 Finding candidates must not compare an article with the whole archive: the body's
 word 3-gram shingles get a MinHash signature (datasketch), cut into bands; an
-article's band keys are stored in SQLite (`story_bands`), so a candidate is an
-article sharing a band, found by one indexed lookup, with memory bounded by SQLite's
-page cache, not by the archive.  Bands of two rows make an article whose shingle sets
-overlap by a Jaccard of 0.3 (a reprint with most of its tail cut) a candidate in 99%
-of cases; candidates are then confirmed exactly on their shingle sets, by containment
-(the shorter text's share of shingles found in the other), so a reprint cut to a third
-still counts, and a follow-up that quotes one paragraph («Напомним, …») does not.
-Template notices (a water cut-off, an exam timetable: the same sentences, another date
-and address) share most shingles; what tells them apart is their numbers and names, so
-those must agree too.
+article's band keys are stored in the archive (`story_bands`, SQLite or PostgreSQL), so
+a candidate is an article sharing a band, found by one indexed lookup, with memory
+bounded by the database's page cache, not by the archive.  Bands of two rows make an
+article whose shingle sets overlap by a Jaccard of 0.3 (a reprint with most of its tail
+cut) a candidate in 99% of cases; candidates are then confirmed exactly on their
+shingle sets, by containment (the shorter text's share of shingles found in the other),
+so a reprint cut to a third still counts, and a follow-up that quotes one paragraph
+(«Напомним, …») does not.  Template notices (a water cut-off, an exam timetable: the same
+sentences, another date and address) share most shingles; what tells them apart is their
+numbers and names, so those must agree too.
 
 Ids shown to users stay: an archived article never changes story, whatever arrives
 later; a story's first publisher is its earliest-published member, computed when asked,
@@ -33,11 +33,14 @@ import sqlite3
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from indexer.locks import die_with_parent
+
+if TYPE_CHECKING:
+    from indexer.sql import Database
 
 SCHEMA = """
 -- the story of each archived article: `story` is the id of the article that founded it
@@ -226,9 +229,10 @@ def epoch(published: datetime | None) -> int | None:
 
 
 class Stories:
-    """The stories of one archive (its open SQLite connection)."""
+    """The stories of one archive, through its connection (`archive.db`, indexer/sql.py):
+    the same SQL on SQLite and PostgreSQL."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
         self._texts: OrderedDict[int, Text] = OrderedDict()
 
@@ -278,13 +282,16 @@ class Stories:
                 near_copy = near_copy or overlap(text, other) >= NEAR_COPY
                 break
         story = best[1] if best else article_id
-        cursor = self.db.execute(
-            "INSERT INTO story_members (article_id, story, published) VALUES (?, ?, ?)",
-            (article_id, story, published))
-        member = cursor.lastrowid
+        member = self.db.insert(
+            "INSERT INTO story_members (article_id, story, published) VALUES (?, ?, ?) "
+            "ON CONFLICT (article_id) DO NOTHING", (article_id, story, published), "member")
+        if member is None:  # another writer assigned it first (a shared crawl): its story stands
+            return self.db.execute("SELECT story FROM story_members WHERE article_id = ?",
+                                   (article_id,)).fetchone()[0]
         self._remember(member, text)
         if not near_copy:  # a near copy's bands would only repeat its original's
-            self.db.executemany("INSERT OR IGNORE INTO story_bands (key, member) VALUES (?, ?)",
+            self.db.executemany("INSERT INTO story_bands (key, member) VALUES (?, ?) "
+                                "ON CONFLICT DO NOTHING",
                                 [(k, member) for k in keys if k not in full])
         return story
 

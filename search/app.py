@@ -136,7 +136,7 @@ class App:
         return self.data_dir.open_archive(readonly=True)
 
     def _has_archive(self) -> bool:
-        return self.data_dir.archive_path.exists()
+        return self.data_dir.has_archive()
 
     # --- reading ----------------------------------------------------------------------
 
@@ -552,7 +552,7 @@ def _refuse_to_drop(archive: Archive, archived: int, extra: int) -> None:
     """The index is the last copy of articles an archive lost: dropping them must be asked."""
     from indexer.health import ArchiveDamaged, advice, quick_check
 
-    problem = quick_check(archive.db)
+    problem = quick_check(archive.db.conn) if archive.db.dialect == "sqlite" else None
     if problem:
         raise ArchiveDamaged(_("archive {path} is damaged ({problem}); the index's {extra} "
                                "articles it lacks were kept; {advice}").format(

@@ -83,8 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help=_("where the archive, index and logs live (env NEWSMON_DATA_DIR; "
                                "default: the user data directory)"))
     parser.add_argument("--database", metavar="URL",
-                        help=_("keep the search index in PostgreSQL, e.g. postgresql://host/db "
-                               "(env NEWSMON_DATABASE; the archive stays in the data dir)"))
+                        help=_("keep the archive and the search index in PostgreSQL, e.g. "
+                               "postgresql://host/db (env NEWSMON_DATABASE; the data dir then "
+                               "keeps logs and locks)"))
     parser.add_argument("--sources", type=Path,
                         help=_("sources file (env NEWSMON_SOURCES; default: the one the data "
                                "dir recorded, else the bundled one)"))

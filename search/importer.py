@@ -1,8 +1,8 @@
 """`newsmon import`: articles from another installation's `export`, all or nothing.
 
 The whole file is checked first, every field's type and size included
-(search/validate.py), and then archived in one SQLite transaction: a bad line, a full
-disk or a kill at any moment leaves the archive exactly as it was.  Indexing follows
+(search/validate.py), and then archived in one transaction (SQLite or PostgreSQL): a bad
+line, a full disk or a kill at any moment leaves the archive exactly as it was.  Indexing follows
 the commit, as for a crawl: what is archived but not yet indexed is indexed by the next
 command that writes, or by `newsmon check`.
 """
@@ -60,7 +60,7 @@ def import_jsonl(path: Path, data_dir: DataDir, progress: Any = _plain) -> Count
     changed: dict[str, bool] = {}  # id: is new
     # the signer's workers shingle and MinHash each batch while this process archives it
     # (benchmarks/reprints.py --import); one batch at a time, so no more is held
-    with Signer() as signer, data_dir.open_archive(create=True) as archive:
+    with Signer() as signer, data_dir.open_archive(create=True, importing=True) as archive:
         data_dir.catch_up(archive)
         with archive.transaction():
             stories = Stories(archive.db)

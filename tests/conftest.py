@@ -136,6 +136,39 @@ def cli(crawled: Crawled, capsys: pytest.CaptureFixture[str]):
     return run
 
 
+POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@pytest.fixture
+def database() -> Iterator[str]:
+    """A fresh PostgreSQL database's URL, dropped after the test.  Needs PostgreSQL on
+    127.0.0.1:5432 (user postgres, trust): skipped without it, except under CI=true, where
+    that fails."""
+    if os.environ.get("CI") == "true":
+        import psycopg
+    else:
+        psycopg = pytest.importorskip("psycopg")
+    try:
+        admin = psycopg.connect(POSTGRES_ADMIN, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but PostgreSQL at 127.0.0.1:5432 is unreachable ({exc})")
+        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 is unreachable ({str(exc).strip()[:80]})")
+    import uuid
+
+    name = f"newsmon_test_{uuid.uuid4().hex[:12]}"
+    admin.execute(f"CREATE DATABASE {name}")
+    url = f"postgresql://postgres@127.0.0.1:5432/{name}"
+    try:
+        yield url
+    finally:
+        from indexer.postgres_index import PostgresIndex
+
+        PostgresIndex(url).close()  # its pools and the archive's
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.close()
+
+
 def search_json(cli, *args: str) -> list[dict]:
     code, out, err = cli("search", *args, "--format", "json")
     assert code == 0, err

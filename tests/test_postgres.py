@@ -1,17 +1,21 @@
 """The PostgreSQL search index (indexer/postgres_index.py) against the Whoosh one: the same
 articles imported into both, the same queries through App.search, the same hit sets and
 exact totals (and the same order when sorted by date; relevance scores differ by design:
-ts_rank_cd, not BM25F).  Its schema migrations, and the command line with --database.
+ts_rank_cd, not BM25F).  Its schema migrations, and the command line with --database:
+the fixture site crawled into the database archive answers as a SQLite data dir does,
+the web page reads it, a source is crawled once per database.  The archive's own calls on
+both backends are in tests/test_archive.py.
 
 Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust): skipped when it is not there,
 except under CI=true, where that fails.  Every test makes and drops its own database."""
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import sys
-import uuid
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "faults"))
 from conftest import run_newsmon
 from synthetic import records, write_jsonl
 
+from indexer.article import article_id
 from indexer.store import DataDir
 from search.app import App
 
@@ -28,29 +33,6 @@ if os.environ.get("CI") == "true":
     import psycopg
 else:
     psycopg = pytest.importorskip("psycopg")
-ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-
-
-@pytest.fixture
-def database() -> str:
-    """A fresh database's URL, dropped after the test."""
-    try:
-        admin = psycopg.connect(ADMIN, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but PostgreSQL at 127.0.0.1:5432 is unreachable ({exc})")
-        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 is unreachable ({str(exc).strip()[:80]})")
-    name = f"newsmon_test_{uuid.uuid4().hex[:12]}"
-    admin.execute(f"CREATE DATABASE {name}")
-    url = f"postgresql://postgres@127.0.0.1:5432/{name}"
-    try:
-        yield url
-    finally:
-        from indexer.postgres_index import PostgresIndex
-
-        PostgresIndex(url).close()
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.close()
 
 
 def corpus(tmp_path: Path) -> Path:
@@ -175,7 +157,8 @@ def test_writes_replace_and_delete(tmp_path, database):
 
 
 def test_migrations_from_empty_and_from_older(database):
-    from indexer.postgres_index import IndexNewer, PostgresIndex, latest_version, migrate
+    from indexer.postgres_index import IndexNewer, PostgresIndex
+    from indexer.sql import latest_version, migrate
 
     assert latest_version() >= 2
     assert migrate(database, upto=1) == 1  # an index made by the first schema
@@ -199,7 +182,8 @@ def test_migrations_from_empty_and_from_older(database):
 
 
 def test_empty_database_gets_every_migration(database):
-    from indexer.postgres_index import PostgresIndex, latest_version
+    from indexer.postgres_index import PostgresIndex
+    from indexer.sql import latest_version
 
     assert PostgresIndex(database).count() == 0
     with psycopg.connect(database) as conn:
@@ -215,8 +199,8 @@ def test_command_line(tmp_path, database):
     db = ("--database", database)
     done = run_newsmon(*db, "import", str(export), data_dir=data)
     assert done.returncode == 0, done.stderr
-    assert not (data / "index").exists()  # the index is in PostgreSQL, the archive here
-    assert (data / "archive.sqlite").exists()
+    # the index and the archive are in PostgreSQL, not in the data dir
+    assert not (data / "index").exists() and not (data / "archive.sqlite").exists()
 
     def search(*args: str) -> list[dict]:
         done = run_newsmon(*db, "search", *args, "--format", "json", "--limit", "100",
@@ -227,6 +211,8 @@ def test_command_line(tmp_path, database):
     found = search("новость", "--all")
     assert len(found) == 40
     assert run_newsmon(*db, "reindex", data_dir=data).returncode == 0
+    compacted = run_newsmon(*db, "compact", data_dir=data)
+    assert compacted.returncode == 0 and "no segments to merge" in compacted.stdout
     assert len(search("новость", "--all")) == 40
     with psycopg.connect(database) as conn:  # lost from the index: check restores them
         conn.execute("DELETE FROM articles WHERE id = ANY(%s)", ([h["id"] for h in found[:3]],))
@@ -239,3 +225,115 @@ def test_command_line(tmp_path, database):
     assert refused.returncode == 2
     assert "newer than this newsmon" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
+
+
+def test_crawl_into_postgres_answers_as_sqlite(tmp_path, site, database):
+    """The fixture site crawled twice, into a SQLite data dir and with --database: every
+    reading command gives the same answers, only the times of the crawl differ (and the
+    relevance order: the index is PostgreSQL's too, ranked by ts_rank_cd)."""
+    from conftest import write_sources
+
+    sources = write_sources(tmp_path / "sources.toml", site.base)
+    dirs = {"sqlite": (tmp_path / "s", ()), "postgres": (tmp_path / "p", ("--database", database))}
+
+    def newsmon(backend: str, *args: str) -> str:
+        data, db = dirs[backend]
+        done = run_newsmon(*db, *args, data_dir=data, sources=sources)
+        assert done.returncode == 0, (backend, args, done.stderr)
+        assert "Traceback" not in done.stderr
+        return done.stdout
+
+    answers: dict[str, dict] = {}
+    for backend in dirs:
+        newsmon(backend, "watch", "add", "школы", "школа OR колледж", "--backfill", "all")
+        newsmon(backend, "crawl")
+        found = json.loads(newsmon(backend, "search", "школа", "--format", "json", "--all",
+                                   "--limit", "100"))
+        first = found[0]["id"]
+        answers[backend] = {
+            "search": sorted((h["id"], h["title"]) for h in found),
+            "grouped": json.loads(newsmon(backend, "search", "новости", "--format", "json",
+                                          "--sort", "date", "--limit", "100")),
+            "count": newsmon(backend, "search", "образование", "--count"),
+            "show": _timeless(json.loads(newsmon(backend, "show", first, "--format", "json"))),
+            "stats": json.loads(newsmon(backend, "stats", "--format", "json")),
+            "export": [_timeless(json.loads(line)) for line in
+                       newsmon(backend, "export", "--format", "jsonl").splitlines()],
+            "status": [{k: v for k, v in row.items() if k not in ("last_run", "next_run")}
+                       for row in json.loads(newsmon(backend, "status", "--format", "json"))],
+            "watches": newsmon(backend, "watch", "list").split()[:2],
+            "digest": _timeless(json.loads(newsmon(backend, "digest", "--since", "2000-01-01",
+                                                   "--format", "json"))),
+            "rejected": [r["url"] for r in json.loads(newsmon(backend, "rejected", "--format",
+                                                              "json"))],
+        }
+        newsmon(backend, "check")
+        newsmon(backend, "reindex")
+        assert json.loads(newsmon(backend, "stats", "--format", "json")) == \
+            answers[backend]["stats"]
+    assert answers["sqlite"]["stats"]["articles"] > 5
+    assert answers["sqlite"]["digest"] and answers["sqlite"]["search"]
+    for key, value in answers["sqlite"].items():
+        assert answers["postgres"][key] == value, key
+    # a second crawl of the database archive fetches no archived article again
+    site.requests.clear()
+    newsmon("postgres", "crawl")
+    assert not [p for p in site.requests if "/news/" in p and p.endswith(".html")]
+    assert not (tmp_path / "p" / "archive.sqlite").exists()
+
+
+def _timeless(value):
+    """A record without the times of the crawl that made it."""
+    if isinstance(value, dict):
+        return {k: _timeless(v) for k, v in value.items()
+                if k not in ("fetched", "archived", "matched", "since", "generated", "until")}
+    if isinstance(value, list):
+        return [_timeless(v) for v in value]
+    return value
+
+
+def test_one_source_is_crawled_once_per_database(tmp_path, site, database):
+    """Two machines (two data dirs) crawling one source into one database archive would
+    fetch everything twice: the lock is in the database, and the second crawl refuses."""
+    from conftest import write_sources
+
+    from indexer.sql import try_locks
+
+    sources = write_sources(tmp_path / "sources.toml", site.base)
+    held, busy = try_locks(database, ["testsite"])
+    assert busy is None
+    try:
+        refused = run_newsmon("--database", database, "crawl", data_dir=tmp_path / "other",
+                              sources=sources)
+    finally:
+        held.close()
+    assert refused.returncode == 2
+    assert "already being crawled" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+
+
+def test_web_page_reads_the_database_archive(tmp_path, database):
+    """`newsmon serve --database …`: the search page and an article page, the article read
+    from the PostgreSQL archive (nothing in the data dir)."""
+    from starlette.testclient import TestClient
+
+    from search.web.app import close_app, create_app
+
+    items = records(20, seed=4)
+    export = write_jsonl(tmp_path / "a.jsonl", items)
+    data = tmp_path / "data"
+    assert run_newsmon("--database", database, "import", str(export),
+                       data_dir=data).returncode == 0
+    web = create_app(App(DataDir(data, database)))
+    try:
+        client = TestClient(web)
+        page = client.get("/", params={"q": "новость"})
+        assert page.status_code == 200
+        first = re.findall(r'<h2><a href="/article/([0-9a-f]+)"', page.text)[0]
+        article = client.get(f"/article/{first}")
+        assert article.status_code == 200
+        title = next(r["title"] for r in items if article_id(r["url"]) == first)
+        assert html.escape(title, quote=False) in article.text
+    finally:
+        close_app(web)
+    assert not (data / "archive.sqlite").exists()

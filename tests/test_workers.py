@@ -61,11 +61,14 @@ def queue(request):
     assert not list(frontier.redis.scan_iter(match=f"{frontier.url.prefix}:*"))
 
 
-def worker(queue: str, data_dir: Path, sources: Path) -> subprocess.Popen:
+def worker(queue: str, data_dir: Path, sources: Path,
+           database: str | None = None) -> subprocess.Popen:
+    """`database`: the workers share that PostgreSQL archive instead of the data dir's."""
     return subprocess.Popen([*NEWSMON, "--data-dir", str(data_dir), "--sources", str(sources),
                              "crawl"], cwd=ROOT, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "NEWSMON_QUEUE": queue})
+                            env={**os.environ, "NEWSMON_QUEUE": queue,
+                                 "NEWSMON_DATABASE": database or ""})
 
 
 def finish(process: subprocess.Popen, timeout: float = 120) -> tuple[int, str, str]:
@@ -73,16 +76,17 @@ def finish(process: subprocess.Popen, timeout: float = 120) -> tuple[int, str, s
     return process.returncode, out, err
 
 
-def archived(data_dir: Path) -> dict:
-    code = run_newsmon("stats", "--format", "json", data_dir=data_dir)
+def archived(data_dir: Path, database: str | None = None) -> dict:
+    code = run_newsmon(*(("--database", database) if database else ()), "stats", "--format",
+                       "json", data_dir=data_dir)
     assert code.returncode == 0, code.stderr
     return json.loads(code.stdout)
 
 
-def archived_urls(data_dir: Path) -> list[str]:
+def archived_urls(data_dir: Path, database: str | None = None) -> list[str]:
     from indexer.archive import Archive
 
-    with Archive(data_dir / "archive.sqlite") as archive:
+    with Archive(database or data_dir / "archive.sqlite") as archive:
         return [a.url for a in archive.iter_articles()]
 
 
@@ -91,27 +95,33 @@ def new_count(stdout: str) -> int:
     return int(line.split(":")[1].split()[0])
 
 
-def second_worker(site: TimedSite, queue: str, data: Path, sources: Path) -> subprocess.Popen:
+def second_worker(site: TimedSite, queue: str, data: Path, sources: Path,
+                  database: str | None = None) -> subprocess.Popen:
     """Started once the first is fetching articles, so it joins a crawl under way however
     long a process takes to start on a busy machine (the first still has most to do)."""
     deadline = time.monotonic() + 60
     while not article_requests(site.requests) and time.monotonic() < deadline:
         time.sleep(0.05)
-    return worker(queue, data, sources)
+    return worker(queue, data, sources, database)
 
 
-def test_two_workers_fetch_each_article_once(tmp_path, queue):
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_two_workers_fetch_each_article_once(tmp_path, queue, backend, request):
+    """With --database the workers may be on different machines: each its own data dir,
+    one archive in PostgreSQL."""
+    database = request.getfixturevalue("database") if backend == "postgres" else None
     with TimedSite(FIXTURES / "site", delay=1.0) as site:
         sources = write_sources(tmp_path / "sources.toml", site.base, concurrency="1")
         data = tmp_path / "data"
+        other = tmp_path / "other" if database else data
         queue += "&requests=1"  # one request in flight each: what one holds, the other can take
-        a = worker(queue, data, sources)
-        b = second_worker(site, queue, data, sources)
+        a = worker(queue, data, sources, database)
+        b = second_worker(site, queue, other, sources, database)
         (code_a, out_a, err_a), (code_b, out_b, err_b) = finish(a), finish(b)
         first_round = list(site.requests)
         # the next round (a new crawl): nothing archived is fetched again
         site.requests.clear()
-        code, _out, err = finish(worker(queue, data, sources))
+        code, _out, err = finish(worker(queue, data, sources, database))
         assert code == 0, err
         assert article_requests(site.requests) == []
         site.requests[:] = first_round
@@ -120,15 +130,17 @@ def test_two_workers_fetch_each_article_once(tmp_path, queue):
     assert "Traceback" not in err_a + err_b
     fetched = article_requests(site.requests)
     assert fetched and len(fetched) == len(set(fetched)), Counter(fetched).most_common(3)
-    stats = archived(data)
+    stats = archived(data, database)
     assert stats["articles"] == 13
     assert new_count(out_a) + new_count(out_b) == 13
     assert new_count(out_a) > 0 and new_count(out_b) > 0, (out_a, out_b)  # both did work
     # the discovery pages too: one round, seeded once
     assert site.requests.count("/rss.xml") == 1
-    urls = archived_urls(data)
+    urls = archived_urls(data, database)
     assert len(urls) == len(set(urls)) == 13
-
+    if database:
+        assert not (data / "archive.sqlite").exists()
+        assert not (other / "archive.sqlite").exists()
 
 
 def test_killed_worker_loses_nothing(tmp_path, queue):

@@ -21,10 +21,18 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 def run(args: Any) -> int:
     from indexer.backup import BackupError, backup
+    from indexer.sql import location
 
     common.positive(args.keep, "--keep", 100_000)
+    data_dir = common.data_dir(args)
+    if data_dir.database:
+        raise common.UsageError(_(
+            "the archive is in PostgreSQL ({database}): back it up with PostgreSQL's own "
+            "tools, e.g. `pg_dump --format custom --file newsmon.dump DBNAME`, or copy it "
+            "out with `newsmon export --format jsonl`").format(
+                database=location(data_dir.database)))
     try:
-        path, count = backup(common.data_dir(args), _sources(args), args.dir,
+        path, count = backup(data_dir, _sources(args), args.dir,
                              keep=args.keep)
     except BackupError as exc:
         raise common.UsageError(str(exc)) from None

@@ -21,6 +21,10 @@ def configure(p: argparse.ArgumentParser) -> None:
 def run(args: Any) -> int:
     with common.app(args) as app:
         merged = app.compact()
+        if app.data_dir.database:
+            print(_("the index in PostgreSQL has no segments to merge: its table was vacuumed "
+                    "and analyzed instead (autovacuum keeps the archive's tables)"))
+            return 0
     print(ngettext("merged {n} index segment into one", "merged {n} index segments into one",
                    merged).format(n=merged) if merged
           else _("the index is a single segment already"))

@@ -19,8 +19,15 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 def run(args: Any) -> int:
     from indexer.backup import BackupError, restore
+    from indexer.sql import location
 
     data_dir = common.data_dir(args)
+    if data_dir.database:
+        raise common.UsageError(_(
+            "the archive is in PostgreSQL ({database}): restore a pg_dump there with "
+            "`pg_restore`; a newsmon backup file is restored without --database, then moved "
+            "with `newsmon export --format jsonl | newsmon --database URL import -`").format(
+                database=location(data_dir.database)))
     try:
         total = restore(args.file, data_dir)
     except BackupError as exc:

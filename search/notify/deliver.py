@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from indexer.sql import held_lock
 from search import watch as watches
 from search.i18n import _
 from search.notify import ChannelError, messages
@@ -99,8 +100,10 @@ def deliver(app: App, since: str | None, sleep: Callable[[float], None] | None =
     web = config.notify.web
     reports = []
     app.data_dir.ensure_writable()
-    with _one_at_a_time(app.data_dir.root / "notify.lock"), \
-            app.data_dir.open_archive() as archive:
+    database = app.data_dir.database
+    one_at_a_time = (held_lock(database, "notify") if database  # workers on many machines
+                     else _one_at_a_time(app.data_dir.root / "notify.lock"))
+    with one_at_a_time, app.data_dir.open_archive() as archive:
         for channel in config.notify.channels:
             report = Report(channel.name)
             groups = pending(app, archive, channel.name, since)
