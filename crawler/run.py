@@ -137,8 +137,8 @@ def source_locks(data_dir: DataDir, slugs: list[str]) -> Iterator[None]:
 
         held, busy = try_locks(data_dir.database, slugs)
         if busy:
-            raise SourceBusy(f"source {busy!r} is already being crawled into "
-                             f"{location(data_dir.database)}")
+            raise SourceBusy(_("source {slug!r} is already being crawled into {location}").format(
+                slug=busy, location=location(data_dir.database)))
         handles.append(held)
     try:
         for slug in slugs:

@@ -197,9 +197,10 @@ class Archive:
         if self.readonly:
             version = schema_version(url)
             if version < latest_version():
-                raise ReadOnly(f"archive at {self.path} has schema version {version}, older "
-                               "than this newsmon's: it needs upgrading; run a writing command "
-                               "once (e.g. `newsmon check`) with write access")
+                raise ReadOnly(_("archive at {path} has schema version {version}, older than "
+                                 "this newsmon's: it needs upgrading; run a writing command "
+                                 "once (e.g. `newsmon check`) with write access").format(
+                                     path=self.path, version=version))
         migrate(url)  # a reader's finds the schema current and writes nothing
         self.db = PostgresDatabase(url, self.readonly)
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer.backend import IndexMissing
+from indexer.i18n import _
 
 MIGRATIONS = Path(__file__).with_name("pg_migrations")
 SCHEMA_LOCK = 0x6E6577736D6F6E  # pg_advisory_xact_lock key ("newsmon"), also the index's
@@ -143,8 +144,8 @@ def _psycopg() -> Any:
         import psycopg
         import psycopg_pool  # noqa: F401 - the archive's connections come from its pools
     except ImportError:
-        raise IndexMissing("--database needs psycopg 3 and psycopg_pool: "
-                           "pip install 'newsmon[server]'") from None
+        raise IndexMissing(_("--database needs psycopg 3 and psycopg_pool: pip install "
+                             "'newsmon[server]'")) from None
     return psycopg
 
 
@@ -169,7 +170,8 @@ def _pool(url: str, readonly: bool) -> Any:
             pool.open(wait=True, timeout=15)
         except PoolTimeout:
             pool.close()
-            raise IndexMissing(f"cannot reach the database at {location(url)}") from None
+            raise IndexMissing(_("cannot reach the database at {location}").format(
+                location=location(url))) from None
         _POOLS[(url, readonly)] = pool
     return pool
 
@@ -199,8 +201,8 @@ def try_locks(url: str, names: list[str]) -> tuple[Any, str | None]:
     try:
         conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
     except psycopg.OperationalError as exc:
-        raise IndexMissing(f"cannot reach the database at {location(url)} "
-                           f"({str(exc).strip().splitlines()[0]})") from None
+        raise IndexMissing(_("cannot reach the database at {location} ({error})").format(
+            location=location(url), error=str(exc).strip().splitlines()[0])) from None
     for name in names:
         if not conn.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))",
                             (SOURCE_LOCKS, name)).fetchone()[0]:
@@ -219,8 +221,8 @@ def held_lock(url: str, name: str) -> Iterator[None]:
     try:
         conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
     except psycopg.OperationalError as exc:
-        raise IndexMissing(f"cannot reach the database at {location(url)} "
-                           f"({str(exc).strip().splitlines()[0]})") from None
+        raise IndexMissing(_("cannot reach the database at {location} ({error})").format(
+            location=location(url), error=str(exc).strip().splitlines()[0])) from None
     try:
         conn.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", (WAIT_LOCKS, name))
         yield
@@ -301,8 +303,9 @@ def migrate(url: str, upto: int | None = None) -> int:
 
 def _refuse_newer(url: str, found: int, latest: int) -> None:
     if found > latest:
-        raise SchemaNewer(f"database at {location(url)} has schema version {found}, newer "
-                          f"than this newsmon's {latest}: upgrade newsmon")
+        raise SchemaNewer(_("database at {location} has schema version {found}, newer than "
+                            "this newsmon's {latest}: upgrade newsmon").format(
+                                location=location(url), found=found, latest=latest))
 
 
 def location(url: str) -> str:

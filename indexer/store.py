@@ -158,16 +158,16 @@ class DataDir:
             if not made and not create:
                 if beside:
                     raise self._left_beside(where)
-                raise DataDirError(f"no archive in {where} yet (run `newsmon crawl` or "
-                                   "`newsmon import` first)")
+                raise DataDirError(_("no archive in {where} yet (run `newsmon crawl` or "
+                                     "`newsmon import` first)").format(where=where))
             try:
                 archive = Archive(url, readonly=readonly)
             except ReadOnly:  # made by an older newsmon: upgraded first where it may be
                 Archive(url).close()
                 archive = Archive(url, readonly=True)
         except errors() as exc:
-            raise DataDirError(f"cannot open the archive at {where} "
-                               f"({str(exc).strip().splitlines()[0]})") from None
+            raise DataDirError(_("cannot open the archive at {where} ({error})").format(
+                where=where, error=str(exc).strip().splitlines()[0])) from None
         if beside and archive.db.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None:
             archive.close()
             raise self._left_beside(where)
@@ -175,9 +175,10 @@ class DataDir:
 
     def _left_beside(self, where: str) -> DataDirError:
         return DataDirError(
-            f"the archive at {where} is empty but {self.archive_path} holds one: move it "
-            f"with `NEWSMON_DATABASE= newsmon --data-dir {self.root} export --format jsonl "
-            "| newsmon --database URL import -`, then remove or rename that file")
+            _("the archive at {where} is empty but {file} holds one: move it with "
+              "`NEWSMON_DATABASE= newsmon --data-dir {root} export --format jsonl | newsmon "
+              "--database URL import -`, then remove or rename that file").format(
+                where=where, file=self.archive_path, root=self.root))
 
     def store(self, archive: Archive, articles: Iterable[tuple[Article, bytes | None, list[str]]],
               bulk: bool = False) -> list[str]:
