@@ -192,17 +192,22 @@ def forget(url: str) -> None:
             pool.close()
 
 
+def _session(url: str) -> Any:
+    """A connection of its own (not the pool's): session locks live as long as it does."""
+    psycopg = _psycopg()
+
+    try:
+        return psycopg.connect(url, autocommit=True, connect_timeout=10)
+    except psycopg.OperationalError as exc:
+        raise IndexMissing(_("cannot reach the database at {location} ({error})").format(
+            location=location(url), error=str(exc).strip().splitlines()[0])) from None
+
+
 def try_locks(url: str, names: list[str]) -> tuple[Any, str | None]:
     """Session locks on `names` in the database, for as long as the returned connection is
     open (they go with it, however the process ends); the name already held elsewhere,
     if one is (then nothing is held)."""
-    psycopg = _psycopg()
-
-    try:
-        conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
-    except psycopg.OperationalError as exc:
-        raise IndexMissing(_("cannot reach the database at {location} ({error})").format(
-            location=location(url), error=str(exc).strip().splitlines()[0])) from None
+    conn = _session(url)
     for name in names:
         if not conn.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))",
                             (SOURCE_LOCKS, name)).fetchone()[0]:
@@ -216,13 +221,7 @@ def held_lock(url: str, name: str) -> Iterator[None]:
     """A lock on `name` across every process on every machine that uses this database,
     waited for: what a file lock is on one machine (e.g. one watch delivery at a time, so
     two workers finishing crawls together never send the same matches twice)."""
-    psycopg = _psycopg()
-
-    try:
-        conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
-    except psycopg.OperationalError as exc:
-        raise IndexMissing(_("cannot reach the database at {location} ({error})").format(
-            location=location(url), error=str(exc).strip().splitlines()[0])) from None
+    conn = _session(url)
     try:
         conn.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", (WAIT_LOCKS, name))
         yield
