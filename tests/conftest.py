@@ -6,6 +6,8 @@ it); most tests then read that archive, so the suite stays fast.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import shutil
@@ -59,6 +61,35 @@ def run_newsmon(*args: str, data_dir: Path | None = None, sources: Path | None =
         command += ["--sources", str(sources)]
     return subprocess.run([*command, *args], capture_output=True, text=True, timeout=timeout,
                           cwd=ROOT, stdin=subprocess.DEVNULL)
+
+
+def newsmon_here(*args: str, data_dir: Path | None = None,
+                 sources: Path | None = None) -> subprocess.CompletedProcess:
+    """`run_newsmon` in this process, through `search.cli.main`: a child costs a second of
+    start-up, so a test whose point is not the process itself (a crash, a kill, the entry
+    point's exit, a crawl's reactor) reads the archive this way.  The environment is put
+    back after (`--database` sets NEWSMON_DATABASE for the processes a command starts)."""
+    from search.cli import main
+
+    command = [*(["--data-dir", str(data_dir)] if data_dir else []),
+               *(["--sources", str(sources)] if sources else []), *args]
+    out, err = (io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="",
+                                 write_through=True) for _ in range(2))
+    environ = dict(os.environ)
+    stdin = sys.stdin
+    try:
+        with open(os.devnull, encoding="utf-8") as sys.stdin, \
+                contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(command)
+            except SystemExit as exc:  # argparse's usage errors, --version
+                code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    finally:
+        sys.stdin = stdin
+        os.environ.clear()
+        os.environ.update(environ)
+    text = [stream.buffer.getvalue().decode("utf-8") for stream in (out, err)]
+    return subprocess.CompletedProcess(["newsmon", *command], code, *text)
 
 
 def write_sources(path: Path, base: str, slug: str = "testsite", **extra: str) -> Path:

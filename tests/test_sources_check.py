@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import socket
 
-from conftest import run_newsmon
+from conftest import newsmon_here
 
 
 def free_port() -> int:
@@ -15,6 +15,9 @@ def free_port() -> int:
 
 
 def test_healthy_redesigned_and_down(tmp_path, site):
+    """Delay 0: the four share one host, and pages a second apart (the default) would be
+    most of the time here; the delay is the crawl's own (crawler/run.py), tested in
+    tests/test_workers.py."""
     dead = f"http://127.0.0.1:{free_port()}"
     sources = tmp_path / "sources.toml"
     sources.write_text(f"""
@@ -23,12 +26,14 @@ name = "Вести Приволжья"
 home = "{site.base}/"
 feeds = ["{site.base}/rss.xml"]
 listings = ["{site.base}/obrazovanie/"]
+delay = 0
 
 [sources.redesigned]
 name = "После редизайна"
 home = "{site.base}/"
 listings = ["{site.base}/obrazovanie/"]
 article_url = '/news/\\d+\\.html$'
+delay = 0
 [sources.redesigned.selectors]
 body = "div.news-text-old"
 
@@ -36,6 +41,7 @@ body = "div.news-text-old"
 name = "Старые селекторы"
 home = "{site.base}/"
 feeds = ["{site.base}/rss.xml"]
+delay = 0
 [sources.stale-selectors.selectors]
 title = "h1#page-title-old"
 
@@ -43,9 +49,10 @@ title = "h1#page-title-old"
 name = "Лежит"
 home = "{dead}/"
 feeds = ["{dead}/rss.xml"]
+delay = 0
 """, encoding="utf-8")
-    result = run_newsmon("sources", "--check", "--format", "json", sources=sources,
-                         data_dir=tmp_path / "data")
+    result = newsmon_here("sources", "--check", "--format", "json", sources=sources,
+                          data_dir=tmp_path / "data")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     report = {r["source"]: r for r in json.loads(result.stdout)}
     healthy = report["healthy"]
@@ -56,14 +63,16 @@ feeds = ["{dead}/rss.xml"]
     stale = report["stale-selectors"]
     assert not stale["healthy"] and "selector title" in stale["problems"][0]
     assert not report["down"]["reachable"] and "unreachable" in report["down"]["problems"][0]
-    table = run_newsmon("sources", "--check", "healthy", "down", sources=sources,
-                        data_dir=tmp_path / "data")
+    table = newsmon_here("sources", "--check", "healthy", "down", sources=sources,
+                         data_dir=tmp_path / "data")
     assert "healthy        ok" in table.stdout and "down           UNREACHABLE" in table.stdout
 
 
 def test_bundled_sources_offline_are_reported_unreachable(tmp_path):
-    result = run_newsmon("sources", "--check", "vpravda", "edu-gov", "--format", "json",
-                         data_dir=tmp_path / "data")
+    """Two with one feed each: every page of an unreachable host is tried three times, a
+    second apart (their delay), so a source of four pages would take a quarter minute."""
+    result = newsmon_here("sources", "--check", "bloknot", "riac34", "--format", "json",
+                          data_dir=tmp_path / "data")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     report = json.loads(result.stdout)
     assert [r["reachable"] for r in report] == [False, False]

@@ -1,5 +1,7 @@
-"""Every kind of bad input through the real command line: one clear line on stderr, the
-documented exit code, no traceback, and the archive exactly as it was."""
+"""Every kind of bad input through the command line: one clear line on stderr, the
+documented exit code, no traceback, and the archive exactly as it was.  The cases run in
+this process (`newsmon_here`: a child per case would be most of this file's time); one
+case of each exit path also runs as the real command and must say exactly the same."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import run_newsmon
+from conftest import newsmon_here, run_newsmon
 
 
 @pytest.fixture(scope="module")
@@ -15,9 +17,9 @@ def archive(crawled, tmp_path_factory):
     """A copy of the shared crawled archive, so bad commands can be aimed at it safely."""
     root = tmp_path_factory.mktemp("bad")
     exported = root / "all.jsonl"
-    run_newsmon("export", "-o", str(exported), data_dir=crawled.data_dir)
+    newsmon_here("export", "-o", str(exported), data_dir=crawled.data_dir)
     data_dir = root / "data"
-    assert run_newsmon("import", str(exported), data_dir=data_dir).returncode == 0
+    assert newsmon_here("import", str(exported), data_dir=data_dir).returncode == 0
     files = root / "files"
     files.mkdir()
     (files / "broken.toml").write_text('[sources.a]\nname = "x"\nhome = \n', encoding="utf-8")
@@ -32,12 +34,9 @@ def archive(crawled, tmp_path_factory):
 
 
 def snapshot(data_dir: Path) -> str:
-    """Everything archived, as `newsmon export` writes it (in this process: it is read twice
-    per case, and a child process per read would double the time of this file)."""
-    from search.cli import main
-
+    """Everything archived, as `newsmon export` writes it."""
     out = data_dir.parent / "snapshot.jsonl"
-    assert main(["--data-dir", str(data_dir), "export", "-o", str(out)]) == 0
+    assert newsmon_here("export", "-o", str(out), data_dir=data_dir).returncode == 0
     text = out.read_text(encoding="utf-8")
     assert text.count("\n") == 13  # the whole crawled archive
     return text
@@ -74,13 +73,15 @@ CASES = [
 ]
 
 
+def arguments(archive: dict, args: list[str]) -> list[str]:
+    args = [a.format(files=archive["files"]) for a in args]
+    return args if args[0] == "--sources" else ["--sources", str(archive["sources"]), *args]
+
+
 @pytest.mark.parametrize(("args", "code", "message"), CASES, ids=lambda v: str(v)[:40])
 def test_bad_input(archive, args, code, message):
     before = snapshot(archive["data_dir"])
-    args = [a.format(files=archive["files"]) for a in args]
-    if args[0] != "--sources":
-        args = ["--sources", str(archive["sources"]), *args]
-    result = run_newsmon(*args, data_dir=archive["data_dir"])
+    result = newsmon_here(*arguments(archive, args), data_dir=archive["data_dir"])
     assert result.returncode == code, result.stderr
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
@@ -88,22 +89,39 @@ def test_bad_input(archive, args, code, message):
     assert snapshot(archive["data_dir"]) == before
 
 
+@pytest.mark.parametrize("args", [
+    ["stats", "--format", "xml"],  # argparse's usage error
+    ["search", "школа", "--limit", "-5"],  # a value the command refuses: 2
+    ["show", "ffffffffffff"],  # nothing to show: 1
+    ["--sources", "{files}/broken.toml", "crawl"],  # the sources file, read before a crawl
+], ids=lambda v: v[0])
+def test_the_real_command_says_the_same(archive, args):
+    """The entry point adds nothing: no warning or log line on stderr, the same exit code."""
+    args = arguments(archive, args)
+    real = run_newsmon(*args, data_dir=archive["data_dir"])
+    here = newsmon_here(*args, data_dir=archive["data_dir"])
+    assert (real.returncode, real.stdout, real.stderr) == (here.returncode, here.stdout,
+                                                           here.stderr)
+    assert real.returncode in (1, 2) and len(real.stderr.strip().splitlines()) == 1
+
+
 def test_missing_and_unusable_data_dirs(archive, tmp_path):
     files = archive["files"]
     for args, message in [(["search", "школа"], "no archive in"),
                           (["stats"], "no archive in"),
                           (["export"], "no archive in")]:
-        result = run_newsmon(*args, data_dir=tmp_path / "nowhere")
+        result = newsmon_here(*args, data_dir=tmp_path / "nowhere")
         assert result.returncode == 2 and message in result.stderr
-    result = run_newsmon("import", str(files / "notes.jsonl"), data_dir=files / "a-file" / "x")
+    result = newsmon_here("import", str(files / "notes.jsonl"),
+                          data_dir=files / "a-file" / "x")
     assert result.returncode == 2 and result.stderr.count("\n") == 1
-    result = run_newsmon("--sources", str(archive["sources"]), "crawl",
-                         data_dir=files / "a-file")
+    result = newsmon_here("--sources", str(archive["sources"]), "crawl",
+                          data_dir=files / "a-file")
     assert result.returncode == 2 and "cannot create data dir" in result.stderr
     assert not (files / "a-file").is_dir()
 
 
 def test_stats_json_is_unchanged_by_all_of_it(archive):
-    stats = json.loads(run_newsmon("stats", "--format", "json",
-                                   data_dir=archive["data_dir"]).stdout)
+    stats = json.loads(newsmon_here("stats", "--format", "json",
+                                    data_dir=archive["data_dir"]).stdout)
     assert stats["articles"] == 13
