@@ -67,16 +67,19 @@ def newsmon_here(*args: str, data_dir: Path | None = None,
                  sources: Path | None = None) -> subprocess.CompletedProcess:
     """`run_newsmon` in this process, through `search.cli.main`: a child costs a second of
     start-up, so a test whose point is not the process itself (a crash, a kill, the entry
-    point's exit, a crawl's reactor) reads the archive this way.  The environment is put
-    back after (`--database` sets NEWSMON_DATABASE for the processes a command starts)."""
+    point's exit, a crawl's reactor) reads the archive this way.  As in a new process, the
+    command starts with an empty cache of word readings (indexer/analysis.py READINGS, or
+    what other archives taught this process would shape its answers), and the environment
+    is put back after (`--database` sets NEWSMON_DATABASE for the processes it starts)."""
+    from indexer import analysis
     from search.cli import main
 
     command = [*(["--data-dir", str(data_dir)] if data_dir else []),
                *(["--sources", str(sources)] if sources else []), *args]
     out, err = (io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="",
                                  write_through=True) for _ in range(2))
-    environ = dict(os.environ)
-    stdin = sys.stdin
+    environ, stdin, readings = dict(os.environ), sys.stdin, analysis.READINGS
+    analysis.READINGS = analysis.ReadingsCache()
     try:
         with open(os.devnull, encoding="utf-8") as sys.stdin, \
                 contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -85,7 +88,7 @@ def newsmon_here(*args: str, data_dir: Path | None = None,
             except SystemExit as exc:  # argparse's usage errors, --version
                 code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
     finally:
-        sys.stdin = stdin
+        sys.stdin, analysis.READINGS = stdin, readings
         os.environ.clear()
         os.environ.update(environ)
     text = [stream.buffer.getvalue().decode("utf-8") for stream in (out, err)]

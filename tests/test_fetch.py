@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, run_newsmon
+from conftest import FIXTURES, newsmon_here
 
 from crawler.config import load_config
 from crawler.fetch import fetch_pages, source_for
@@ -44,13 +44,13 @@ def one_line_failure(result) -> str:
 def test_extract_needs_the_source_ca_bundle(tmp_path, https_site):
     server, cert = https_site
     plain = sources_file(tmp_path / "plain.toml", server.base)
-    refused = run_newsmon("extract", server.base + ARTICLE, sources=plain,
-                          data_dir=tmp_path / "data")
+    refused = newsmon_here("extract", server.base + ARTICLE, sources=plain,
+                           data_dir=tmp_path / "data")
     assert "TLS: certificate verify failed" in one_line_failure(refused)
     # the URL's host is the source's: its ca_bundle applies without --source
     trusted = sources_file(tmp_path / "trusted.toml", server.base, ca_bundle=f'"{cert}"')
-    result = run_newsmon("extract", server.base + ARTICLE, sources=trusted,
-                         data_dir=tmp_path / "data")
+    result = newsmon_here("extract", server.base + ARTICLE, sources=trusted,
+                          data_dir=tmp_path / "data")
     assert result.returncode == 0, result.stderr
     assert "школ" in json.loads(result.stdout)["title"].lower()
 
@@ -59,8 +59,8 @@ def test_extract_sends_the_user_agent_and_source_headers(tmp_path, site):
     sources = sources_file(tmp_path / "sources.toml", site.base,
                            headers='{ X-Newsmon-Test = "yes", Referer = "https://example.org/" }')
     site.request_headers.clear()
-    result = run_newsmon("extract", site.base + ARTICLE, "--source", "site", sources=sources,
-                         data_dir=tmp_path / "data")
+    result = newsmon_here("extract", site.base + ARTICLE, "--source", "site", sources=sources,
+                          data_dir=tmp_path / "data")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["source"] == "site"
     seen = dict(site.request_headers)
@@ -74,8 +74,8 @@ def test_extract_sends_the_user_agent_and_source_headers(tmp_path, site):
 def test_extract_refuses_a_page_robots_txt_disallows(tmp_path, site):
     sources = sources_file(tmp_path / "sources.toml", site.base)
     site.requests.clear()
-    result = run_newsmon("extract", site.base + "/private/chernovik-900001/", sources=sources,
-                         data_dir=tmp_path / "data")
+    result = newsmon_here("extract", site.base + "/private/chernovik-900001/", sources=sources,
+                          data_dir=tmp_path / "data")
     assert one_line_failure(result).endswith("disallowed by robots.txt")
     assert site.requests == ["/robots.txt"]
 
@@ -94,8 +94,8 @@ def big_site(tmp_path_factory):
 
 def test_extract_refuses_an_oversize_page(tmp_path, big_site):
     sources = sources_file(tmp_path / "sources.toml", big_site.base)
-    result = run_newsmon("extract", big_site.base + "/big.html", sources=sources,
-                         data_dir=tmp_path / "data")
+    result = newsmon_here("extract", big_site.base + "/big.html", sources=sources,
+                          data_dir=tmp_path / "data")
     line = one_line_failure(result)
     assert line == f"newsmon: {big_site.base}/big.html: larger than 16 MB, the largest page " \
                    "the crawler fetches"
@@ -104,8 +104,8 @@ def test_extract_refuses_an_oversize_page(tmp_path, big_site):
 def test_sources_check_obeys_robots_txt(tmp_path, big_site):
     sources = sources_file(tmp_path / "sources.toml", big_site.base)
     big_site.requests.clear()
-    result = run_newsmon("sources", "--check", "--format", "json", sources=sources,
-                         data_dir=tmp_path / "data")
+    result = newsmon_here("sources", "--check", "--format", "json", sources=sources,
+                          data_dir=tmp_path / "data")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     report = json.loads(result.stdout)[0]
     assert report["reachable"] and report["links"] > 0

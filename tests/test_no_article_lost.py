@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, run_newsmon
+from conftest import FIXTURES, newsmon_here, run_newsmon
 
 from crawler.clean import clean
 from crawler.serve import SiteServer
@@ -99,7 +99,7 @@ def partial_crawl(tmp_path_factory):
 
 
 def articles(data_dir: Path) -> dict[str, dict]:
-    exported = run_newsmon("export", data_dir=data_dir)
+    exported = newsmon_here("export", data_dir=data_dir)
     found = [json.loads(line) for line in exported.stdout.splitlines()]
     return {a["url"].rstrip("/").rsplit("/", 1)[-1]: a for a in found}
 
@@ -129,32 +129,32 @@ def test_every_feed_item_is_archived_even_when_its_page_defeats_the_cleaner(part
 
 def test_partial_articles_are_searchable(partial_crawl):
     data_dir, sources, _ = partial_crawl
-    hits = run_newsmon("search", "олимпиада", "--format", "json", data_dir=data_dir,
-                       sources=sources)
+    hits = newsmon_here("search", "олимпиада", "--format", "json", data_dir=data_dir,
+                        sources=sources)
     assert [h["title"] for h in json.loads(hits.stdout)] == [
         "Олимпиада по химии собрала двести школьников"]
 
 
 def test_rejected_pages_are_listed_with_their_reason(partial_crawl):
     data_dir, sources, _ = partial_crawl
-    listed = run_newsmon("rejected", "--format", "json", data_dir=data_dir, sources=sources)
+    listed = newsmon_here("rejected", "--format", "json", data_dir=data_dir, sources=sources)
     assert listed.returncode == 0, listed.stderr
     rows = {r["url"].split("/", 3)[-1]: r for r in json.loads(listed.stdout)}
     assert set(rows) == {"news/1005/", "rubric/obrazovanie/"}
     assert "error page" in rows["news/1005/"]["reason"]
     assert all(r["source"] == "rayon" and r["seen"] for r in rows.values())
-    table = run_newsmon("rejected", "rayon", data_dir=data_dir, sources=sources)
+    table = newsmon_here("rejected", "rayon", data_dir=data_dir, sources=sources)
     assert "news/1005/" in table.stdout
-    unknown = run_newsmon("rejected", "nosuch", data_dir=data_dir, sources=sources)
+    unknown = newsmon_here("rejected", "nosuch", data_dir=data_dir, sources=sources)
     assert unknown.returncode == 2 and "nosuch" in unknown.stderr
 
 
 def test_status_counts_partial_and_rejected(partial_crawl):
     data_dir, sources, _ = partial_crawl
-    status = run_newsmon("status", "--format", "json", data_dir=data_dir, sources=sources)
+    status = newsmon_here("status", "--format", "json", data_dir=data_dir, sources=sources)
     row = json.loads(status.stdout)[0]
     assert (row["partial"], row["rejected"]) == (1, 2)
-    table = run_newsmon("status", data_dir=data_dir, sources=sources)
+    table = newsmon_here("status", data_dir=data_dir, sources=sources)
     assert "1 partial" in table.stdout and "newsmon rejected rayon" in table.stdout
 
 
@@ -175,22 +175,22 @@ def test_reclean_applies_the_current_cleaner_to_an_older_archive(tmp_path):
         archive.save(older, html, [url])
         archive.db.execute("ALTER TABLE articles DROP COLUMN partial")
         archive.db.execute("ALTER TABLE articles DROP COLUMN hints")
-    run_newsmon("reindex", data_dir=data_dir)
-    before = run_newsmon("search", "заявки", "--count", data_dir=data_dir)
+    newsmon_here("reindex", data_dir=data_dir)
+    before = newsmon_here("search", "заявки", "--count", data_dir=data_dir)
     assert before.stdout.strip() == "0"
 
-    first = run_newsmon("reclean", data_dir=data_dir)
+    first = newsmon_here("reclean", data_dir=data_dir)
     assert first.returncode == 0, first.stderr
     assert "1 updated" in first.stdout
-    shown = json.loads(run_newsmon("show", older.id, "--format", "json",
-                                   data_dir=data_dir).stdout)
+    shown = json.loads(newsmon_here("show", older.id, "--format", "json",
+                                    data_dir=data_dir).stdout)
     assert shown["author"] == "Елена Смирнова"
     assert shown["body"] == current.body
     assert shown["id"] == older.id
-    after = run_newsmon("search", "заявки", "--count", data_dir=data_dir)
+    after = newsmon_here("search", "заявки", "--count", data_dir=data_dir)
     assert after.stdout.strip() == "1"  # the index follows the archive
 
-    again = run_newsmon("reclean", data_dir=data_dir)
+    again = newsmon_here("reclean", data_dir=data_dir)
     assert "0 updated, 1 unchanged" in again.stdout
     with sqlite3.connect(data_dir / "archive.sqlite") as db:
         stored = db.execute("SELECT html FROM articles").fetchone()[0]
@@ -199,9 +199,9 @@ def test_reclean_applies_the_current_cleaner_to_an_older_archive(tmp_path):
 
 def test_reclean_partial_only_and_never_loses_an_article(partial_crawl, tmp_path):
     data_dir, sources, _ = partial_crawl
-    result = run_newsmon("reclean", "rayon", "--partial", data_dir=data_dir, sources=sources)
+    result = newsmon_here("reclean", "rayon", "--partial", data_dir=data_dir, sources=sources)
     assert result.returncode == 0, result.stderr
     assert "re-cleaned 1 article:" in result.stdout
     assert set(articles(data_dir)) == {"1001", "1002", "1003", "1004"}
-    missing = run_newsmon("reclean", data_dir=tmp_path / "empty")
+    missing = newsmon_here("reclean", data_dir=tmp_path / "empty")
     assert missing.returncode == 2 and "no archive" in missing.stderr

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "faults"))
-from conftest import run_newsmon
+from conftest import newsmon_here, run_newsmon
 from synthetic import records, write_jsonl
 
 from indexer.article import article_id
@@ -197,31 +197,31 @@ def test_command_line(tmp_path, database):
     export = write_jsonl(tmp_path / "a.jsonl", records(40, seed=5))
     data = tmp_path / "data"
     db = ("--database", database)
-    done = run_newsmon(*db, "import", str(export), data_dir=data)
+    done = newsmon_here(*db, "import", str(export), data_dir=data)
     assert done.returncode == 0, done.stderr
     # the index and the archive are in PostgreSQL, not in the data dir
     assert not (data / "index").exists() and not (data / "archive.sqlite").exists()
 
     def search(*args: str) -> list[dict]:
-        done = run_newsmon(*db, "search", *args, "--format", "json", "--limit", "100",
-                           data_dir=data)
+        done = newsmon_here(*db, "search", *args, "--format", "json", "--limit", "100",
+                            data_dir=data)
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
 
     found = search("новость", "--all")
     assert len(found) == 40
-    assert run_newsmon(*db, "reindex", data_dir=data).returncode == 0
-    compacted = run_newsmon(*db, "compact", data_dir=data)
+    assert newsmon_here(*db, "reindex", data_dir=data).returncode == 0
+    compacted = newsmon_here(*db, "compact", data_dir=data)
     assert compacted.returncode == 0 and "no segments to merge" in compacted.stdout
     assert len(search("новость", "--all")) == 40
     with psycopg.connect(database) as conn:  # lost from the index: check restores them
         conn.execute("DELETE FROM articles WHERE id = ANY(%s)", ([h["id"] for h in found[:3]],))
-    checked = run_newsmon(*db, "check", data_dir=data)
+    checked = newsmon_here(*db, "check", data_dir=data)
     assert checked.returncode == 0, checked.stderr
     assert len(search("новость", "--all")) == 40
     with psycopg.connect(database) as conn:
         conn.execute("INSERT INTO schema_version (version, name) VALUES (999, 'future')")
-    refused = run_newsmon(*db, "search", "новость", data_dir=data)
+    refused = newsmon_here(*db, "search", "новость", data_dir=data)
     assert refused.returncode == 2
     assert "newer than this newsmon" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
@@ -238,7 +238,8 @@ def test_crawl_into_postgres_answers_as_sqlite(tmp_path, site, database):
 
     def newsmon(backend: str, *args: str) -> str:
         data, db = dirs[backend]
-        done = run_newsmon(*db, *args, data_dir=data, sources=sources)
+        run = run_newsmon if args[0] == "crawl" else newsmon_here  # a crawl's own reactor
+        done = run(*db, *args, data_dir=data, sources=sources)
         assert done.returncode == 0, (backend, args, done.stderr)
         assert "Traceback" not in done.stderr
         return done.stdout
@@ -322,8 +323,8 @@ def test_web_page_reads_the_database_archive(tmp_path, database):
     items = records(20, seed=4)
     export = write_jsonl(tmp_path / "a.jsonl", items)
     data = tmp_path / "data"
-    assert run_newsmon("--database", database, "import", str(export),
-                       data_dir=data).returncode == 0
+    assert newsmon_here("--database", database, "import", str(export),
+                        data_dir=data).returncode == 0
     web = create_app(App(DataDir(data, database)))
     try:
         client = TestClient(web)

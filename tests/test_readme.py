@@ -9,7 +9,7 @@ import shlex
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_newsmon, write_sources
+from conftest import ROOT, newsmon_here, run_newsmon, write_sources
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +87,7 @@ def test_schedule_once_on_the_demo_crawls_only_the_demo_site(demo):
     result = run_newsmon("schedule", "--once", "--timeout", "60", data_dir=demo, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
-    status = json.loads(run_newsmon("status", "--format", "json", data_dir=demo).stdout)
+    status = json.loads(newsmon_here("status", "--format", "json", data_dir=demo).stdout)
     assert [(r["source"], r["runs"]) for r in status] == [("demo", 1)]
     assert "vpravda" not in result.stdout + result.stderr
 

@@ -13,7 +13,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from conftest import FIXTURES, NEWSMON, ROOT, run_newsmon, write_sources
+from conftest import FIXTURES, NEWSMON, ROOT, newsmon_here, run_newsmon, write_sources
 
 from crawler.serve import SiteServer
 
@@ -105,8 +105,8 @@ def test_runs_repeat_survive_a_crash_and_stop_cleanly(tmp_path):
         assert len(fetched) == 15 and set(fetched.values()) == {1}, fetched
         assert {p for p in fetched if "staraya" in p or "udalennaya" in p} == {
             "/obrazovanie/staraya-stranica-100000/", "/obrazovanie/udalennaya-100001/"}
-        status = json.loads(run_newsmon("status", "--format", "json", data_dir=data_dir,
-                                        sources=sources).stdout)
+        status = json.loads(newsmon_here("status", "--format", "json", data_dir=data_dir,
+                                         sources=sources).stdout)
         by_source = {row["source"]: row for row in status}
         assert by_source["testsite"]["runs"] >= 3
         assert by_source["testsite"]["last_run"]["ok"] is True
@@ -156,16 +156,16 @@ def test_watch_digest_lists_exactly_the_new_matching_articles(tmp_path, site):
         with sources.open("a", encoding="utf-8") as handle:
             handle.write(demo_entry("demo", demo.base))
         assert run_newsmon("crawl", "demo", data_dir=data_dir, sources=sources).returncode == 0
-        added = run_newsmon("watch", "add", "spo", "колледжи OR техникум", data_dir=data_dir,
-                            sources=sources)
+        added = newsmon_here("watch", "add", "spo", "колледжи OR техникум", data_dir=data_dir,
+                             sources=sources)
         assert added.returncode == 0, added.stderr
-        bad = run_newsmon("watch", "add", "broken", '"колледж', data_dir=data_dir,
-                          sources=sources)
+        bad = newsmon_here("watch", "add", "broken", '"колледж', data_dir=data_dir,
+                           sources=sources)
         assert bad.returncode == 2 and "unbalanced quote" in bad.stderr
         assert run_newsmon("crawl", "testsite", data_dir=data_dir,
                            sources=sources).returncode == 0
-    digest = json.loads(run_newsmon("digest", "--format", "json", data_dir=data_dir,
-                                    sources=sources).stdout)
+    digest = json.loads(newsmon_here("digest", "--format", "json", data_dir=data_dir,
+                                     sources=sources).stdout)
     (group,) = digest
     # a digest covers what the archive took in since the day, whether the watch existed
     # then or not: the demo site's college article, archived before the watch, is in it
@@ -175,14 +175,14 @@ def test_watch_digest_lists_exactly_the_new_matching_articles(tmp_path, site):
         "Комитет образования подвёл итоги приёмной кампании в колледжах",
     }
     assert any(h["source"] == "demo" for h in group["hits"])
-    markdown = run_newsmon("digest", "--format", "markdown", "--write", str(tmp_path / "d"),
-                           data_dir=data_dir, sources=sources)
+    markdown = newsmon_here("digest", "--format", "markdown", "--write", str(tmp_path / "d"),
+                            data_dir=data_dir, sources=sources)
     assert "## spo" in markdown.stdout and "**колледж" in markdown.stdout
     assert len(list((tmp_path / "d").glob("digest-*.md"))) == 1
-    listed = run_newsmon("watch", "list", data_dir=data_dir, sources=sources).stdout
+    listed = newsmon_here("watch", "list", data_dir=data_dir, sources=sources).stdout
     assert "spo" in listed and "2 hits" in listed
-    assert run_newsmon("watch", "rm", "spo", data_dir=data_dir, sources=sources).returncode == 0
-    assert run_newsmon("watch", "rm", "spo", data_dir=data_dir, sources=sources).returncode == 1
+    assert newsmon_here("watch", "rm", "spo", data_dir=data_dir, sources=sources).returncode == 0
+    assert newsmon_here("watch", "rm", "spo", data_dir=data_dir, sources=sources).returncode == 1
 
 
 def test_status_flags_a_source_that_stopped_producing(tmp_path, site, monkeypatch):
@@ -202,15 +202,15 @@ def test_status_flags_a_source_that_stopped_producing(tmp_path, site, monkeypatc
             archive.run_started(f"run{n}", ["testsite"], 1, "log")
             archive.run_finished(f"run{n}", "testsite", pages=3, new=new, updated=0,
                                  messages=[], outcome="ok")
-    (row,) = json.loads(run_newsmon("status", "--format", "json", data_dir=data_dir,
-                                    sources=sources).stdout)
+    (row,) = json.loads(newsmon_here("status", "--format", "json", data_dir=data_dir,
+                                     sources=sources).stdout)
     assert row["runs"] == 4 and row["stale"] is True
-    table = run_newsmon("status", data_dir=data_dir, sources=sources).stdout
+    table = newsmon_here("status", data_dir=data_dir, sources=sources).stdout
     assert "no new articles in the last 3 runs" in table
     with Archive(data_dir / "archive.sqlite") as archive:  # the source produces again
         archive.run_started("run4", ["testsite"], 1, "log")
         archive.run_finished("run4", "testsite", pages=3, new=2, updated=0, messages=[],
                              outcome="ok")
-    (row,) = json.loads(run_newsmon("status", "--format", "json", data_dir=data_dir,
-                                    sources=sources).stdout)
+    (row,) = json.loads(newsmon_here("status", "--format", "json", data_dir=data_dir,
+                                     sources=sources).stdout)
     assert row["runs"] == 5 and row["stale"] is False

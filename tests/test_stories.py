@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import newsmon_here
 from datasketch import MinHash
 
 from indexer import stories
@@ -76,22 +77,18 @@ def negatives() -> list[dict]:
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory, request):
     """One import: the family (a repost listed before its original) and the negatives."""
-    from conftest import run_newsmon
-
     tmp = tmp_path_factory.mktemp("stories")
     path = tmp / "articles.jsonl"
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False)
                               for r in [*family(), *negatives()]), encoding="utf-8")
     data_dir = tmp / "data"
-    done = run_newsmon("import", str(path), data_dir=data_dir)
+    done = newsmon_here("import", str(path), data_dir=data_dir)
     assert done.returncode == 0, done.stderr
     return data_dir
 
 
 def newsmon(data_dir: Path, *args: str) -> tuple[int, str, str]:
-    from conftest import run_newsmon
-
-    done = run_newsmon(*args, data_dir=data_dir)
+    done = newsmon_here(*args, data_dir=data_dir)
     return done.returncode, done.stdout, done.stderr
 
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, ROOT, run_newsmon, write_sources
+from conftest import FIXTURES, ROOT, newsmon_here, run_newsmon, write_sources
 from measures import evaluate_topic
 
 from crawler.topic import classify, load_lexicon
@@ -56,14 +56,14 @@ def test_crawl_with_topic_education_keeps_exactly_the_education_articles(tmp_pat
     assert result.returncode == 0, result.stderr
     assert "12 new" in result.stdout and "1 off topic" in result.stdout
     exported = [json.loads(line) for line in
-                run_newsmon("export", data_dir=data_dir).stdout.splitlines()]
+                newsmon_here("export", data_dir=data_dir).stdout.splitlines()]
     titles = {a["title"] for a in exported}
     assert "«Ротор» обыграл соперника в домашнем матче первой лиги" not in titles
     assert len(titles) == 12
     assert all(a["matched"] for a in exported)
-    hit = json.loads(run_newsmon("search", "title:ЕГЭ", "--format", "json",
-                                 data_dir=data_dir).stdout)[0]
-    shown = run_newsmon("show", hit["id"], data_dir=data_dir).stdout
+    hit = json.loads(newsmon_here("search", "title:ЕГЭ", "--format", "json",
+                                  data_dir=data_dir).stdout)[0]
+    shown = newsmon_here("show", hit["id"], data_dir=data_dir).stdout
     assert "Тема: образование: ЕГЭ" in shown
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import TESTS, run_newsmon
+from conftest import TESTS, newsmon_here
 
 sys.path.insert(0, str(TESTS / "faults"))
 from synthetic import records, write_jsonl
@@ -60,7 +60,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
                     source="other", url="https://other.example/news/1/",
                     published="2025-08-29T12:00:00+03:00")
     data = root / "data"
-    result = run_newsmon("import", str(write_jsonl(root / "in.jsonl", items)), data_dir=data)
+    result = newsmon_here("import", str(write_jsonl(root / "in.jsonl", items)), data_dir=data)
     assert result.returncode == 0, result.stderr
     return data, write_sources(root / "sources.toml")
 

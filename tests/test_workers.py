@@ -18,7 +18,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, NEWSMON, ROOT, run_newsmon, write_sources
+from conftest import FIXTURES, NEWSMON, ROOT, newsmon_here, run_newsmon, write_sources
 from test_crawl_e2e import article_requests
 
 from crawler.serve import SiteServer
@@ -77,8 +77,8 @@ def finish(process: subprocess.Popen, timeout: float = 120) -> tuple[int, str, s
 
 
 def archived(data_dir: Path, database: str | None = None) -> dict:
-    code = run_newsmon(*(("--database", database) if database else ()), "stats", "--format",
-                       "json", data_dir=data_dir)
+    code = newsmon_here(*(("--database", database) if database else ()), "stats", "--format",
+                        "json", data_dir=data_dir)
     assert code.returncode == 0, code.stderr
     return json.loads(code.stdout)
 

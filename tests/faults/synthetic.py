@@ -36,8 +36,8 @@ def write_jsonl(path: Path, items: list[dict]) -> Path:
 
 def imported_archive(root: Path, count: int, words: int, seed: int) -> Path:
     """A data dir holding `count` synthetic articles, imported the way a user imports."""
-    from conftest import run_newsmon
+    from conftest import newsmon_here
 
     export = write_jsonl(root / "all.jsonl", records(count, words=words, seed=seed))
-    assert run_newsmon("import", str(export), data_dir=root / "data").returncode == 0
+    assert newsmon_here("import", str(export), data_dir=root / "data").returncode == 0
     return root / "data"

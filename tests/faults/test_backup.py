@@ -7,7 +7,7 @@ import sqlite3
 import subprocess
 import time
 
-from conftest import NEWSMON, ROOT, run_newsmon
+from conftest import NEWSMON, ROOT, newsmon_here
 from synthetic import records, write_jsonl
 
 FIRST, SECOND = 20, 600
@@ -21,13 +21,13 @@ def test_a_backup_taken_during_an_import_restores_to_a_consistent_archive(tmp_pa
                        'feeds = ["https://synthetic.example/rss"]\n', encoding="utf-8")
     first = write_jsonl(tmp_path / "first.jsonl", records(FIRST, seed=8, start=70_000))
     second = write_jsonl(tmp_path / "second.jsonl", records(SECOND, words=60))
-    assert run_newsmon("import", str(first), data_dir=data_dir).returncode == 0
+    assert newsmon_here("import", str(first), data_dir=data_dir).returncode == 0
     importing = subprocess.Popen([*NEWSMON, "--data-dir", str(data_dir), "import", str(second)],
                                  cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                  text=True)
     taken = []
     while importing.poll() is None or not taken:
-        result = run_newsmon("backup", str(backups), data_dir=data_dir, sources=sources)
+        result = newsmon_here("backup", str(backups), data_dir=data_dir, sources=sources)
         assert result.returncode == 0, result.stderr
         taken.append(int(result.stdout.split()[2]))
         time.sleep(0.1)
@@ -39,22 +39,22 @@ def test_a_backup_taken_during_an_import_restores_to_a_consistent_archive(tmp_pa
                for f in files)
     for number, (path, count) in enumerate([(files[0], taken[0]), (files[-1], taken[-1])]):
         restored = tmp_path / f"restored{number}"
-        result = run_newsmon("restore", str(path), data_dir=restored)
+        result = newsmon_here("restore", str(path), data_dir=restored)
         assert result.returncode == 0, result.stderr
         assert f"restored {count} articles" in result.stdout
         db = sqlite3.connect(restored / "archive.sqlite")
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert db.execute("SELECT COUNT(DISTINCT url) FROM articles").fetchone() == (count,)
-        assert run_newsmon("search", "новость", "--count",
-                           data_dir=restored).stdout.strip() == str(count)
+        assert newsmon_here("search", "новость", "--count",
+                            data_dir=restored).stdout.strip() == str(count)
     assert taken[-1] == FIRST + SECOND
 
 
 def test_restore_refuses_a_data_dir_in_use_and_a_file_that_is_no_backup(tmp_path):
     data_dir = tmp_path / "data"
     first = write_jsonl(tmp_path / "first.jsonl", records(5, seed=8))
-    assert run_newsmon("import", str(first), data_dir=data_dir).returncode == 0
-    made = run_newsmon("backup", str(tmp_path / "b"), "--keep", "1", data_dir=data_dir)
+    assert newsmon_here("import", str(first), data_dir=data_dir).returncode == 0
+    made = newsmon_here("backup", str(tmp_path / "b"), "--keep", "1", data_dir=data_dir)
     assert made.returncode == 0
     backup = next((tmp_path / "b").glob("*.sqlite"))
     before = (data_dir / "archive.sqlite").read_bytes()
@@ -62,10 +62,10 @@ def test_restore_refuses_a_data_dir_in_use_and_a_file_that_is_no_backup(tmp_path
             (backup, data_dir, "already holds an archive"),
             (first, tmp_path / "new", "is not a usable newsmon backup"),
             (tmp_path / "none.sqlite", tmp_path / "new", "no backup file")]:
-        result = run_newsmon("restore", str(file), data_dir=target)
+        result = newsmon_here("restore", str(file), data_dir=target)
         assert result.returncode == 2 and message in result.stderr, result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
     assert (data_dir / "archive.sqlite").read_bytes() == before
     assert not (tmp_path / "new" / "archive.sqlite").exists()
-    again = run_newsmon("backup", str(tmp_path / "b"), "--keep", "1", data_dir=data_dir)
+    again = newsmon_here("backup", str(tmp_path / "b"), "--keep", "1", data_dir=data_dir)
     assert again.returncode == 0 and len(list((tmp_path / "b").glob("*.sqlite"))) == 1

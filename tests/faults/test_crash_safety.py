@@ -8,7 +8,7 @@ import sqlite3
 import subprocess
 import time
 
-from conftest import FIXTURES, NEWSMON, ROOT, run_newsmon, write_sources
+from conftest import FIXTURES, NEWSMON, ROOT, newsmon_here, run_newsmon, write_sources
 
 from crawler.serve import SiteServer
 from indexer.whoosh_index import WhooshIndex as Index
@@ -63,7 +63,7 @@ def test_random_sigkills_then_a_full_crawl_leave_each_article_once(tmp_path):
     assert db.execute("SELECT COUNT(*) FROM articles WHERE indexed = 0").fetchone()[0] == 0
     ids = {row[0] for row in db.execute("SELECT id FROM articles")}
     assert Index(data_dir / "index").ids() == ids
-    check = run_newsmon("check", data_dir=data_dir, sources=sources)
+    check = newsmon_here("check", data_dir=data_dir, sources=sources)
     assert check.returncode == 0 and "0 missing added, 0 stray removed" in check.stdout
     # a killed crawl cannot record its own end (the scheduler does): its run stays 'running',
     # never 'ok'; a crawl that ended before its kill recorded 'ok'
@@ -90,7 +90,7 @@ def test_check_repairs_an_index_that_lost_and_gained_documents(tmp_path, site):
 
     index.add([Article(id="stray0000000", url="https://x.example/a/", title="Лишний",
                        body="лишний документ")])
-    check = run_newsmon("check", data_dir=data_dir, sources=sources)
+    check = newsmon_here("check", data_dir=data_dir, sources=sources)
     assert "3 missing added, 1 stray removed" in check.stdout
     assert len(index.ids()) == 13 and "stray0000000" not in index.ids()
 
@@ -101,13 +101,13 @@ def test_damaged_index_names_reindex_and_check_rebuilds_it(tmp_path, site):
     assert run_newsmon("crawl", data_dir=data_dir, sources=sources).returncode == 0
     for toc in (data_dir / "index").glob("_MAIN_*.toc"):
         toc.write_bytes(b"garbage")
-    search = run_newsmon("search", "школа", data_dir=data_dir, sources=sources)
+    search = newsmon_here("search", "школа", data_dir=data_dir, sources=sources)
     assert search.returncode == 2
     assert "newsmon reindex" in search.stderr and "Traceback" not in search.stderr
-    check = run_newsmon("check", data_dir=data_dir, sources=sources)
+    check = newsmon_here("check", data_dir=data_dir, sources=sources)
     assert check.returncode == 0 and "index rebuilt: 13 articles" in check.stdout
-    assert run_newsmon("search", "школа", "--count", data_dir=data_dir,
-                       sources=sources).stdout.strip() != "0"
+    assert newsmon_here("search", "школа", "--count", data_dir=data_dir,
+                        sources=sources).stdout.strip() != "0"
 
 
 def test_searches_answer_while_a_crawl_writes_and_a_second_crawl_refuses(tmp_path,
@@ -134,7 +134,7 @@ def test_searches_answer_while_a_crawl_writes_and_a_second_crawl_refuses(tmp_pat
         assert crawl.returncode == 0, crawl.stderr.read()
     assert len(counts) >= 3, counts
     assert counts == sorted(counts)  # the index only grows while the crawl runs
-    final = run_newsmon("search", "школа OR колледж", "--count", data_dir=data_dir,
-                        sources=sources)
+    final = newsmon_here("search", "школа OR колледж", "--count", data_dir=data_dir,
+                         sources=sources)
     assert counts[-1] <= int(final.stdout), (counts, final.stdout)
     assert int(final.stdout) == 9, counts  # the whole archive: 9 of the 13 articles

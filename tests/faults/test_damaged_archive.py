@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import run_newsmon
+from conftest import newsmon_here
 from synthetic import imported_archive
 
 from indexer.whoosh_index import WhooshIndex as Index
@@ -79,7 +79,7 @@ def test_a_broken_archive_file_is_refused_and_the_index_kept(data_dir, damage, w
     archive = data_dir / "archive.sqlite"
     damage(archive)
     before = archive.read_bytes()
-    refused(run_newsmon("check", data_dir=data_dir), words, "newsmon restore", ".recover")
+    refused(newsmon_here("check", data_dir=data_dir), words, "newsmon restore", ".recover")
     for command in (["search", "школа"], ["stats"], ["import", "/dev/null"], ["check"]):
         refused(newsmon(capsys, data_dir, *command), words, "newsmon restore", ".recover")
     assert archive.read_bytes() == before  # not even newsmon's tables were added
@@ -91,10 +91,10 @@ def test_check_keeps_the_index_of_an_emptied_archive_unless_forced(data_dir):
     db.execute("DELETE FROM articles")
     db.commit()
     db.close()
-    result = run_newsmon("check", data_dir=data_dir)
+    result = newsmon_here("check", data_dir=data_dir)
     refused(result, f"holds no articles but the index holds {COUNT}", "--force")
     assert len(Index(data_dir / "index").ids()) == COUNT
-    forced = run_newsmon("check", "--force", data_dir=data_dir)
+    forced = newsmon_here("check", "--force", data_dir=data_dir)
     assert forced.returncode == 0 and f"{COUNT} stray removed" in forced.stdout
     assert Index(data_dir / "index").ids() == set()
 
@@ -106,7 +106,7 @@ def test_pages_damaged_inside_say_restore_or_recover(data_dir, capsys):
     for start in range(2 * page, len(data) - page, 3 * page):  # every third page from 3rd
         data[start:start + page] = b"\xa5" * page
     archive.write_bytes(bytes(data))
-    refused(run_newsmon("check", data_dir=data_dir), "is damaged", "newsmon restore")
+    refused(newsmon_here("check", data_dir=data_dir), "is damaged", "newsmon restore")
     for command in (["search", "новость", "--limit", "50"], ["export"], ["check"]):
         result = newsmon(capsys, data_dir, *command)
         refused(result, "is damaged", "newsmon restore", ".recover")

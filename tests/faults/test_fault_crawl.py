@@ -9,7 +9,7 @@ import sqlite3
 import time
 
 import pytest
-from conftest import run_newsmon
+from conftest import newsmon_here, run_newsmon
 from fault_server import EXPECTED, FaultServer
 
 
@@ -86,24 +86,24 @@ def test_offsite_redirect_is_not_followed_and_nothing_left_127(fault_crawl):
 
 
 def test_wrong_declared_charset_still_reads_right(fault_crawl):
-    out = run_newsmon("search", "кодировкой", "--format", "json",
-                      data_dir=fault_crawl["root"] / "data").stdout
+    out = newsmon_here("search", "кодировкой", "--format", "json",
+                       data_dir=fault_crawl["root"] / "data").stdout
     assert [h["title"] for h in json.loads(out)] == ["В Волгограде выберут учителя с кодировкой"]
 
 
 def test_escape_sequences_never_reach_the_terminal(fault_crawl):
     data_dir = fault_crawl["root"] / "data"
-    table = run_newsmon("search", "красная", data_dir=data_dir).stdout
-    hit = json.loads(run_newsmon("search", "красная", "--format", "json",
-                                 data_dir=data_dir).stdout)[0]
-    shown = run_newsmon("show", hit["id"], data_dir=data_dir).stdout
+    table = newsmon_here("search", "красная", data_dir=data_dir).stdout
+    hit = json.loads(newsmon_here("search", "красная", "--format", "json",
+                                  data_dir=data_dir).stdout)[0]
+    shown = newsmon_here("show", hit["id"], data_dir=data_dir).stdout
     for text in (table, shown, hit["title"], hit["snippet"]):
         assert "\x1b" not in text and "\x07" not in text
     assert "injected" not in shown  # the script's text is not article text
     assert hit["title"].startswith("Школа красная <script>")
     assert "<img" not in hit["snippet"]
     # markup written as text in the page stays text, escaped, in an HTML snippet
-    (second,) = json.loads(run_newsmon("search", "onerror", "--format", "json",
-                                       data_dir=data_dir).stdout)
+    (second,) = json.loads(newsmon_here("search", "onerror", "--format", "json",
+                                        data_dir=data_dir).stdout)
     assert second["id"] == hit["id"]
     assert "&lt;img" in second["snippet"] and "<img" not in second["snippet"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from conftest import run_newsmon
+from conftest import newsmon_here, run_newsmon
 from synthetic import records, write_jsonl
 
 BAD_VALUES = [
@@ -38,7 +38,7 @@ def base(tmp_path_factory):
     root = tmp_path_factory.mktemp("atomic")
     data_dir = root / "data"
     first = write_jsonl(root / "first.jsonl", records(20, seed=2, start=50_000))
-    assert run_newsmon("import", str(first), data_dir=data_dir).returncode == 0
+    assert newsmon_here("import", str(first), data_dir=data_dir).returncode == 0
     return root, data_dir
 
 
@@ -65,17 +65,17 @@ def test_the_real_command_names_line_and_field_and_changes_nothing(base):
     items = records(1201, words=5)
     items[1000]["language"] = ["x"]
     path = write_jsonl(root / "bad.jsonl", items)
-    before = run_newsmon("export", data_dir=data_dir).stdout
+    before = newsmon_here("export", data_dir=data_dir).stdout
     result = run_newsmon("import", str(path), data_dir=data_dir)
     assert result.returncode == 2
     assert result.stderr == f"newsmon: {path}:1001: field 'language' must be a string, not a list\n"
-    assert run_newsmon("export", data_dir=data_dir).stdout == before
+    assert newsmon_here("export", data_dir=data_dir).stdout == before
 
 
 def test_a_bad_file_into_a_new_data_dir_archives_nothing(tmp_path):
     items = records(1201, words=5)
     items[1000]["language"] = ["x"]
-    result = run_newsmon("import", str(write_jsonl(tmp_path / "bad.jsonl", items)),
-                         data_dir=tmp_path / "data")
+    result = newsmon_here("import", str(write_jsonl(tmp_path / "bad.jsonl", items)),
+                          data_dir=tmp_path / "data")
     assert result.returncode == 2
     assert not (tmp_path / "data" / "archive.sqlite").exists()

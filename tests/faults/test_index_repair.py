@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import run_newsmon
+from conftest import newsmon_here
 from synthetic import imported_archive
 
 from indexer.whoosh_index import WhooshIndex as Index
@@ -55,7 +55,7 @@ def test_a_missing_segment_file_is_named_and_check_rebuilds(data_dir, cli, suffi
     assert code == 2
     assert f"missing its file {doomed.name}" in err and "newsmon check" in err
     assert "newsmon reindex" in err and len(err.strip().splitlines()) == 1
-    check = run_newsmon("check", data_dir=data_dir)
+    check = newsmon_here("check", data_dir=data_dir)
     assert check.returncode == 0, check.stderr
     assert f"index rebuilt: {COUNT} articles" in check.stdout
     code, out, err = cli(data_dir, "search", "новость", "--count")

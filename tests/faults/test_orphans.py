@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import NEWSMON, ROOT, run_newsmon
+from conftest import NEWSMON, ROOT, newsmon_here
 from synthetic import records, write_jsonl
 
 from indexer.whoosh_index import WhooshIndex as Index
@@ -77,7 +77,7 @@ def test_killing_the_parent_alone_leaves_no_worker_and_no_lock(command, export, 
     moment = random.Random(seed).uniform(0.0, 0.8)
     data_dir = tmp_path / "data"
     if command != "import":
-        assert run_newsmon("import", str(export), data_dir=data_dir).returncode == 0
+        assert newsmon_here("import", str(export), data_dir=data_dir).returncode == 0
     args = ["import", str(export)] if command == "import" else [command]
     workers = kill_parent_alone(args, data_dir, moment, wait_for_workers=command != "compact")
     deadline = time.monotonic() + 5
@@ -88,10 +88,10 @@ def test_killing_the_parent_alone_leaves_no_worker_and_no_lock(command, export, 
         os.kill(pid, 9)
     assert not orphans, f"orphaned workers (seed {seed})"
     started = time.monotonic()
-    check = run_newsmon("check", data_dir=data_dir, timeout=30)
+    check = newsmon_here("check", data_dir=data_dir)
     assert check.returncode == 0, (seed, check.stderr)
     assert time.monotonic() - started < 30
     if command == "import":  # the killed import is run again, to its end
-        again = run_newsmon("import", str(export), data_dir=data_dir, timeout=60)
+        again = newsmon_here("import", str(export), data_dir=data_dir)
         assert again.returncode == 0, (seed, again.stderr)
     consistent(data_dir)
