@@ -112,6 +112,37 @@ def write_sources(path: Path, base: str, slug: str = "testsite", **extra: str) -
     return path
 
 
+# The files whose tests spend most of their time waiting (site delays, time limits, crawls
+# in child processes), in that order: they are handed out first (pyproject: --dist
+# loadgroup, in collection order), so no worker is left with one of them at the end.
+# Every other file follows in the usual order.
+WAITING_FIRST = ("test_workers.py", "test_schedule.py", "test_sources_check.py",
+                 "test_crash_safety.py", "test_bounded_crawl.py", "test_fetch.py",
+                 "test_fault_crawl.py", "test_web_browser.py", "test_tls.py", "test_demo.py")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests go to the workers one by one, except that a file's tests which share a module
+    fixture (a fault crawl, a TLS site) stay together, so it is set up once."""
+    first = {name: rank for rank, name in enumerate(WAITING_FIRST)}
+    items.sort(key=lambda item: first.get(item.path.name, len(first)))
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info and any(d.scope == "module" for defs in info.name2fixturedefs.values()
+                        for d in defs):
+            item.add_marker(pytest.mark.xdist_group(item.path.name))
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto`: a worker more than the CPUs, since much of the suite waits on sleeping
+    child processes and servers rather than computing (PYTEST_XDIST_AUTO_NUM_WORKERS
+    still decides when set)."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
+    return len(os.sched_getaffinity(0)) + 1
+
+
 @pytest.fixture(scope="session", autouse=True)
 def network_guarded() -> None:
     """Every process that runs tests (each xdist worker imports this file) has the guard."""
