@@ -113,25 +113,34 @@ def write_sources(path: Path, base: str, slug: str = "testsite", **extra: str) -
 
 
 # The files whose tests spend most of their time waiting (site delays, time limits, crawls
-# in child processes), in that order: they are handed out first (pyproject: --dist
-# loadgroup, in collection order), so no worker is left with one of them at the end.
-# Every other file follows in the usual order.
+# in child processes), in that order, go first, so that no worker is left with one of them
+# at the end; the rest follow in the usual order.  A worker takes one file at a time
+# (pyproject: --dist loadfile), so that a module fixture (a fault crawl, a TLS site) is set
+# up once, except that the tests of SPREAD files, which share none, go one by one.
 WAITING_FIRST = ("test_workers.py", "test_schedule.py", "test_sources_check.py",
-                 "test_crash_safety.py", "test_bounded_crawl.py", "test_fetch.py",
-                 "test_fault_crawl.py", "test_web_browser.py", "test_tls.py", "test_demo.py")
+                 "test_crash_safety.py", "test_fault_crawl.py", "test_bounded_crawl.py",
+                 "test_fetch.py", "test_web_browser.py", "test_tls.py", "test_demo.py")
+SPREAD = {"test_workers.py", "test_schedule.py", "test_sources_check.py",
+          "test_crash_safety.py", "test_bounded_crawl.py", "test_fetch.py", "test_tls.py"}
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests go to the workers one by one, except that a file's tests which share a module
-    fixture (a fault crawl, a TLS site) stay together, so it is set up once."""
     first = {name: rank for rank, name in enumerate(WAITING_FIRST)}
     items.sort(key=lambda item: first.get(item.path.name, len(first)))
-    for item in items:
-        info = getattr(item, "_fixtureinfo", None)
-        if info and any(d.scope == "module" for defs in info.name2fixturedefs.values()
-                        for d in defs):
-            item.add_marker(pytest.mark.xdist_group(item.path.name))
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """--dist loadfile, but a SPREAD file's tests one by one (see WAITING_FIRST)."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class Scheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return nodeid if path.rsplit("/", 1)[-1] in SPREAD else path
+
+    return Scheduling(config, log)
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
