@@ -27,16 +27,26 @@ REDIS = "redis://127.0.0.1:6379"
 
 
 class TimedSite(SiteServer):
-    """The fixture site, recording when each request arrived."""
+    """The fixture site, recording when each request arrived.  With `hold`, no article
+    page is answered before a second worker has asked for robots.txt (each worker reads it
+    once): the second joins a crawl under way however long a process takes to start on a
+    busy machine, without a delay long enough for the slowest start."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, hold: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.log: list[tuple[float, str]] = []
+        self.joined = threading.Event()
+        if not hold:
+            self.joined.set()
 
     def _record(self, path: str, headers: dict[str, str]) -> None:
         super()._record(path, headers)
         with self._lock:
             self.log.append((time.monotonic(), path))
+            if self.requests.count("/robots.txt") >= 2:
+                self.joined.set()
+        if path.count("/") >= 3:
+            self.joined.wait(25)  # less than the page timeout: never a retry of its own
 
 
 @pytest.fixture
@@ -97,8 +107,7 @@ def new_count(stdout: str) -> int:
 
 def second_worker(site: TimedSite, queue: str, data: Path, sources: Path,
                   database: str | None = None) -> subprocess.Popen:
-    """Started once the first is fetching articles, so it joins a crawl under way however
-    long a process takes to start on a busy machine (the first still has most to do)."""
+    """Started once the first is fetching articles (held, see TimedSite)."""
     deadline = time.monotonic() + 60
     while not article_requests(site.requests) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -110,8 +119,9 @@ def test_two_workers_fetch_each_article_once(tmp_path, queue, backend, request):
     """With --database the workers may be on different machines: each its own data dir,
     one archive in PostgreSQL."""
     database = request.getfixturevalue("database") if backend == "postgres" else None
-    with TimedSite(FIXTURES / "site", delay=1.0) as site:
-        sources = write_sources(tmp_path / "sources.toml", site.base, concurrency="1")
+    with TimedSite(FIXTURES / "site", delay=0.3, hold=True) as site:
+        # concurrency 2: the second worker's robots.txt passes the first's held article
+        sources = write_sources(tmp_path / "sources.toml", site.base, concurrency="2")
         data = tmp_path / "data"
         other = tmp_path / "other" if database else data
         queue += "&requests=1"  # one request in flight each: what one holds, the other can take
@@ -144,7 +154,7 @@ def test_two_workers_fetch_each_article_once(tmp_path, queue, backend, request):
 
 
 def test_killed_worker_loses_nothing(tmp_path, queue):
-    with TimedSite(FIXTURES / "site", delay=0.6) as site:
+    with TimedSite(FIXTURES / "site", delay=0.3) as site:
         sources = write_sources(tmp_path / "sources.toml", site.base, concurrency="1")
         data = tmp_path / "data"
         first = worker(queue, data, sources)
@@ -173,8 +183,8 @@ def test_killed_worker_loses_nothing(tmp_path, queue):
 
 
 def test_politeness_holds_across_workers(tmp_path, queue):
-    delay = 0.4
-    with TimedSite(FIXTURES / "site") as site:
+    delay = 0.25
+    with TimedSite(FIXTURES / "site") as site:  # no hold: with a delay, one page at a time
         sources = write_sources(tmp_path / "sources.toml", site.base, concurrency="4")
         sources.write_text(sources.read_text().replace("delay = 0\n", f"delay = {delay}\n"))
         data = tmp_path / "data"
