@@ -1,12 +1,14 @@
 """Shared fixtures: the fixture site on 127.0.0.1 and one archive crawled from it for real.
 
-The crawl runs once per session in a subprocess (`newsmon crawl`, as a user runs
-it); most tests then read that archive, so the suite stays fast.
+The crawl runs once per run of the suite, in a subprocess (`newsmon crawl`, as a user
+runs it), by whichever xdist worker needs it first; most tests then read a copy of that
+archive, so the suite stays fast.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import io
 import json
 import os
@@ -44,7 +46,7 @@ from crawler.serve import SiteServer  # noqa: E402
 class Crawled:
     data_dir: Path
     sources: Path
-    server: SiteServer
+    not_modified: list[str]  # pages the site answered 304
     first_requests: list[str]
     second_requests: list[str]
     first: subprocess.CompletedProcess
@@ -184,16 +186,35 @@ def https_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SiteS
 
 @pytest.fixture(scope="session")
 def crawled(site: SiteServer, tmp_path_factory: pytest.TempPathFactory) -> Crawled:
-    root = tmp_path_factory.mktemp("crawled")
+    """Two crawls of the fixture site, made once per run: the first worker to need them
+    crawls, under a lock, and every worker reads a copy of its own (tests write to it)."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    made = shared / "crawled"
+    with (shared / "crawled.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (made / "crawls.json").exists():
+            crawl_twice(site, made)
+    record = json.loads((made / "crawls.json").read_text(encoding="utf-8"))
+    data_dir = tmp_path_factory.mktemp("crawled") / "data"
+    shutil.copytree(made / "data", data_dir)
+    first, second = (subprocess.CompletedProcess(**record[run]) for run in ("first", "second"))
+    return Crawled(data_dir, made / "sources.toml", record["not_modified"],
+                   record["first_requests"], record["second_requests"], first, second)
+
+
+def crawl_twice(site: SiteServer, root: Path) -> None:
+    root.mkdir(exist_ok=True)
     sources = write_sources(root / "sources.toml", site.base)
-    data_dir = root / "data"
-    site.requests.clear()
-    first = run_newsmon("crawl", data_dir=data_dir, sources=sources)
-    first_requests = list(site.requests)
-    site.requests.clear()
-    second = run_newsmon("crawl", data_dir=data_dir, sources=sources)
-    second_requests = list(site.requests)
-    return Crawled(data_dir, sources, site, first_requests, second_requests, first, second)
+    record = {}
+    for run in ("first", "second"):
+        site.requests.clear()
+        done = run_newsmon("crawl", data_dir=root / "data", sources=sources)
+        record[run] = {"args": done.args, "returncode": done.returncode,
+                       "stdout": done.stdout, "stderr": done.stderr}
+        record[f"{run}_requests"] = list(site.requests)
+    record["not_modified"] = list(site.not_modified)
+    (root / "crawls.json").write_text(json.dumps(record), encoding="utf-8")
 
 
 @pytest.fixture

@@ -133,8 +133,8 @@ def test_network_beyond_loopback_fails_loudly():
 
 
 def test_second_crawl_asks_for_feeds_conditionally(crawled):
-    assert "/rss.xml" in crawled.server.not_modified
-    assert "/rss-1251.xml" in crawled.server.not_modified
+    assert "/rss.xml" in crawled.not_modified
+    assert "/rss-1251.xml" in crawled.not_modified
 
 
 def test_run_history_records_both_crawls(cli):
