@@ -182,7 +182,7 @@ def test_export_and_import_move_an_archive(tmp_path, database):
     import json
     import subprocess
 
-    from conftest import NEWSMON, ROOT, run_newsmon
+    from conftest import NEWSMON, ROOT, newsmon_here
     from synthetic import records, write_jsonl
 
     items = records(30, seed=9) + [dict(r, url=r["url"] + "copy/", source="reprint")
@@ -190,8 +190,8 @@ def test_export_and_import_move_an_archive(tmp_path, database):
     export = write_jsonl(tmp_path / "in.jsonl", items)
     # one data dir, as a user moves the archive of an older newsmon into the database
     sqlite_dir = pg_dir = tmp_path / "data"
-    assert run_newsmon("import", str(export), data_dir=sqlite_dir).returncode == 0
-    moved = run_newsmon("export", "--format", "jsonl", data_dir=sqlite_dir)
+    assert newsmon_here("import", str(export), data_dir=sqlite_dir).returncode == 0
+    moved = newsmon_here("export", "--format", "jsonl", data_dir=sqlite_dir)
     assert moved.returncode == 0, moved.stderr
     # the pipe, as a user types it
     export_cmd = [*NEWSMON, "--data-dir", str(sqlite_dir), "export", "--format", "jsonl"]
@@ -204,14 +204,14 @@ def test_export_and_import_move_an_archive(tmp_path, database):
     assert done.stdout.startswith(f"imported {len(items)} articles")
 
     def stats(*args: str) -> dict:
-        done = run_newsmon(*args, "stats", "--format", "json", data_dir=pg_dir)
+        done = newsmon_here(*args, "stats", "--format", "json", data_dir=pg_dir)
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
 
-    assert stats("--database", database) == json.loads(run_newsmon(
+    assert stats("--database", database) == json.loads(newsmon_here(
         "stats", "--format", "json", data_dir=sqlite_dir).stdout)
-    again = run_newsmon("--database", database, "export", "--format", "jsonl",
-                        data_dir=pg_dir)
+    again = newsmon_here("--database", database, "export", "--format", "jsonl",
+                         data_dir=pg_dir)
     assert again.stdout == moved.stdout  # the same records, stories included
 
 
@@ -246,13 +246,13 @@ def test_migrations_from_empty_and_from_an_index_only_database(database):
 def test_an_older_sqlite_archive_beside_a_database_is_not_silently_ignored(tmp_path, database):
     """An older newsmon kept the archive in the data dir with the index in the database:
     the empty database archive is not taken for it."""
-    from conftest import run_newsmon
+    from conftest import newsmon_here
     from synthetic import records, write_jsonl
 
     export = write_jsonl(tmp_path / "a.jsonl", records(5, seed=2))
     data = tmp_path / "data"
-    assert run_newsmon("import", str(export), data_dir=data).returncode == 0
-    refused = run_newsmon("--database", database, "stats", data_dir=data)
+    assert newsmon_here("import", str(export), data_dir=data).returncode == 0
+    refused = newsmon_here("--database", database, "stats", data_dir=data)
     assert refused.returncode == 2
     assert "export --format jsonl" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
@@ -290,10 +290,10 @@ def test_several_writers_one_database(database):
 
 
 def test_backup_points_to_pg_dump(tmp_path, database):
-    from conftest import run_newsmon
+    from conftest import newsmon_here
 
-    done = run_newsmon("--database", database, "backup", str(tmp_path / "b"),
-                       data_dir=tmp_path / "d")
+    done = newsmon_here("--database", database, "backup", str(tmp_path / "b"),
+                        data_dir=tmp_path / "d")
     assert done.returncode == 2
     assert "pg_dump" in done.stderr and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
