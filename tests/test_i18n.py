@@ -344,7 +344,7 @@ def test_sources_check_in_russian(tmp_path):
         dead = f"http://127.0.0.1:{s.getsockname()[1]}"
     sources = tmp_path / "sources.toml"
     sources.write_text(f'[sources.down]\nname = "Лежит"\nhome = "{dead}/"\n'
-                       f'feeds = ["{dead}/rss.xml"]\n', encoding="utf-8")
+                       f'feeds = ["{dead}/rss.xml"]\ndelay = 0\n', encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES")}
     result = subprocess.run([*NEWSMON, "--data-dir", str(tmp_path / "data"), "--sources",
                              str(sources), "sources", "--check"], capture_output=True,
