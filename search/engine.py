@@ -47,8 +47,10 @@ class Searcher:
     def search(self, text: str, *, day_from: date | None = None, day_to: date | None = None,
                sources: list[str] | None = None, sort: str = "relevance", limit: int = 10,
                offset: int = 0, ids: list[str] | None = None, group: bool = True,
-               facets: bool = False) -> Results:
-        """`group`: one hit per story (reprints folded into their best-ranked article)."""
+               facets: bool = False, suggest: bool = True) -> Results:
+        """`group`: one hit per story (reprints folded into their best-ranked article).
+        `suggest`: when nothing matches, try one repaired query; its own search suggests no
+        further, or two spellings could hand the query back and forth for ever."""
         archived = self.index.readings()
         try:
             self.words.prime(text, archived.lemmas(query_words(text)))
@@ -61,16 +63,19 @@ class Searcher:
                     return Results(total=0)
             elif sources:  # a mistyped source is said, not an empty or a partial result
                 self._sources_known(sources)
-            if not page.total:
+            if not page.total and suggest:
                 suggestion = self._suggest(text, query, archived)
                 if suggestion:
                     archived.close()
                     found = self.search(suggestion, day_from=day_from, day_to=day_to,
                                         sources=sources, sort=sort, limit=limit,
-                                        offset=offset, group=group, facets=facets)
+                                        offset=offset, group=group, facets=facets,
+                                        suggest=False)
                     if found.total:
                         return replace(found, suggestion=suggestion, corrected=True)
                 return Results(total=0, suggestion=suggestion)
+            if not page.total:
+                return Results(total=0)
             lemmas, prefixes = highlight_terms(query)
             forms = archived.forms(lemmas)
         finally:

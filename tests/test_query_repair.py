@@ -83,6 +83,24 @@ def test_a_query_that_matches_is_not_repaired(cli):
     assert code == 0 and int(out) > 0 and "did you mean" not in err
 
 
+def test_two_spellings_that_suggest_each_other_end_in_one_suggestion(cli, monkeypatch):
+    """Where the archive's vocabulary makes «заявки» suggest «заявка» and back, the
+    repaired query is tried once and named; it used to recurse until Python gave up."""
+    from search.engine import Searcher
+
+    other = {"заявкиъ": "заявкаъ", "заявкаъ": "заявкиъ"}  # neither is in the archive
+    asked = []
+
+    def suggest(self, text, query, archived):
+        asked.append(text)
+        return other.get(text)
+
+    monkeypatch.setattr(Searcher, "_suggest", suggest)
+    code, out, err = cli("search", "заявкиъ", "--count")
+    assert code == 0 and out.strip() == "0", err
+    assert asked == ["заявкиъ"] and "unexpected" not in err
+
+
 def test_batch_records_the_correction(cli, tmp_path):
     queries = tmp_path / "q.txt"
     queries.write_text("kolledzh\n", encoding="utf-8")
