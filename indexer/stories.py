@@ -31,9 +31,10 @@ import os
 import re
 import sqlite3
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from functools import partial
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -81,11 +82,12 @@ _BANDS = np.arange(NUM_PERM // ROWS, dtype=np.uint64) * np.uint64(0x9E3779B97F4A
 
 class Text:
     """What the exact check compares: a body's shingle hashes (sorted, unique uint32) and,
-    only when a candidate is checked, its marks."""
+    only when a candidate is checked, its marks.  `raw` is the text, or how to read it
+    back: a text kept for later articles keeps its shingles only, a fifth of its size."""
 
     __slots__ = ("_marks", "raw", "shingles")
 
-    def __init__(self, shingles: np.ndarray, raw: str) -> None:
+    def __init__(self, shingles: np.ndarray, raw: str | Callable[[], str]) -> None:
         self.shingles = shingles
         self.raw = raw
         self._marks: frozenset[str] | None = None
@@ -93,9 +95,10 @@ class Text:
     @property
     def marks(self) -> frozenset[str]:
         if self._marks is None:
-            starts = {m.end() for m in _SENTENCE.finditer(self.raw)}
+            raw = self.raw if isinstance(self.raw, str) else self.raw() or ""
+            starts = {m.end() for m in _SENTENCE.finditer(raw)}
             starts.add(0)
-            found = {m[0] for m in _MARK.finditer(self.raw) if m.start() not in starts}
+            found = {m[0] for m in _MARK.finditer(raw) if m.start() not in starts}
             self._marks = frozenset(m.lower().replace("ё", "е") for m in found)
         return self._marks
 
@@ -254,18 +257,16 @@ class Stories:
         known = self.story_of([a.id for a, _ in pending])  # type: ignore[attr-defined]
         todo = []
         for article, done in pending:
-            if article.id in known:  # type: ignore[attr-defined]
-                continue
-            raw = text_of(article.lead, article.body)  # type: ignore[attr-defined]
-            if done is None:
-                text = prepare(raw)
-                done = (text.shingles, band_keys(text))
-            todo.append((article.id, Text(done[0], raw),  # type: ignore[attr-defined]
-                         epoch(article.published), done[1]))  # type: ignore[attr-defined]
+            if article.id not in known:  # type: ignore[attr-defined]
+                shingles, keys = done or sign(text_of(article.lead,  # type: ignore[attr-defined]
+                                                      article.body))  # type: ignore[attr-defined]
+                todo.append((article, epoch(article.published),  # type: ignore[attr-defined]
+                             shingles, keys))
         known.update(self._join(todo))
         return {a.id: known[a.id] for a, _ in pending}  # type: ignore[attr-defined]
 
-    def _join(self, todo: list[tuple[str, Text, int | None, np.ndarray]]) -> dict[str, str]:
+    def _join(self, todo: list[tuple[Any, int | None, np.ndarray, np.ndarray]]
+              ) -> dict[str, str]:
         """Each article, in this order, joins the story of the earliest-published member
         it reprints, or founds its own.  The batch's band keys are looked up at once (a
         query per article was a third of clustering's time in the importing process), and
@@ -291,9 +292,12 @@ class Stories:
         found: dict[str, str] = {}
         members: list[tuple[int, str, str, int | None]] = []
         shared_bands: list[tuple[int, int]] = []
-        for i, (article_id, text, published, _) in enumerate(todo):
+        for i, (article, published, shingles, _) in enumerate(todo):
+            article_id = article.id
             if article_id in found:  # listed twice
                 continue
+            # made here, not for the whole batch at once: the LRU bounds how many are held
+            text = Text(shingles, text_of(article.lead, article.body))
             keys = list(dict.fromkeys(hot_keys.get(i, ())))
             best: tuple[tuple[int, int], str] | None = None
             near_copy = False
@@ -313,7 +317,7 @@ class Stories:
             members.append((member, article_id, story, published))
             about[member] = (story, published)
             self._batch[member] = article_id
-            self._remember(member, text)
+            self._remember(member, article_id, text)
             found[article_id] = story
             if near_copy:  # a near copy's bands would only repeat its original's
                 continue
@@ -364,7 +368,8 @@ class Stories:
             stories.setdefault(story, []).append((member, published))
         return list(stories.items())
 
-    def _remember(self, member: int, text: Text) -> None:
+    def _remember(self, member: int, article_id: str, text: Text) -> None:
+        text.raw = partial(_read, self.db, article_id)
         self._texts[member] = text
         if len(self._texts) > CACHE:
             self._texts.popitem(last=False)
@@ -372,17 +377,15 @@ class Stories:
     def _text(self, member: int) -> Text | None:
         text = self._texts.get(member)
         if text is None:
-            if member in self._batch:  # its row is not written yet
-                row = self.db.execute("SELECT lead, body FROM articles WHERE id = ?",
-                                      (self._batch[member],)).fetchone()
-            else:
-                row = self.db.execute(
-                    "SELECT a.lead, a.body FROM story_members m JOIN articles a "
-                    "ON a.id = m.article_id WHERE m.member = ?", (member,)).fetchone()
+            article_id = self._batch.get(member)  # its row is not written yet
+            row = (self.db.execute("SELECT id, lead, body FROM articles WHERE id = ?",
+                                   (article_id,)) if article_id else self.db.execute(
+                "SELECT a.id, a.lead, a.body FROM story_members m JOIN articles a "
+                "ON a.id = m.article_id WHERE m.member = ?", (member,))).fetchone()
             if row is None:
                 return None
-            text = prepare(text_of(*row))
-            self._remember(member, text)
+            text = prepare(text_of(row[1], row[2]))
+            self._remember(member, row[0], text)
         else:
             self._texts.move_to_end(member)
         return text
@@ -411,16 +414,10 @@ class Stories:
         dated.sort()
         for start in range(0, len(dated), batch):
             ids = [aid for _, _, aid in dated[start:start + batch]]
-            rows = {r[0]: r for r in self.db.execute(
-                f"SELECT id, lead, body, published FROM articles WHERE id IN "
-                f"({', '.join('?' * len(ids))})", ids)}
-            todo = []
-            for aid in ids:
-                _, lead, body, published = rows[aid]
-                text = prepare(text_of(lead, body))
-                todo.append((aid, text, epoch(datetime.fromisoformat(published))
-                             if published else None, band_keys(text)))
-            self._join(todo)
+            rows = {r[0]: _Stored(r[0], r[1], r[2], datetime.fromisoformat(r[3]) if r[3] else None)
+                    for r in self.db.execute(f"SELECT id, lead, body, published FROM articles "
+                                             f"WHERE id IN ({', '.join('?' * len(ids))})", ids)}
+            self.assign([rows[aid] for aid in ids])
         return len(dated)
 
     def unassigned(self) -> int:
@@ -490,8 +487,14 @@ def sign(text: str) -> Signed:
     return prepared.shingles, band_keys(prepared)
 
 
-def _sign_all(texts: list[str]) -> list[Signed]:
-    return [sign(text) for text in texts]
+def _read(db: sqlite3.Connection, article_id: str) -> str | None:
+    row = db.execute("SELECT lead, body FROM articles WHERE id = ?", (article_id,)).fetchone()
+    return text_of(*row) if row else None
+
+
+def _sign_all(texts: list[tuple[bytes | None, bytes]]) -> list[Signed]:
+    return [sign(text_of(lead.decode() if lead else None, body.decode()))
+            for lead, body in texts]
 
 
 class Signer:
@@ -517,12 +520,16 @@ class Signer:
 
     def submit(self, articles: Sequence[object]) -> Signing:
         """Start signing these articles' texts; the answer's get() gives one Signed per
-        article, in order."""
-        texts = [text_of(a.lead, a.body) for a in articles]  # type: ignore[attr-defined]
+        article, in order.  A job's texts are encoded as the pool sends it, not all at
+        once, and as bytes: pickling a str leaves a UTF-8 copy cached in it for as long
+        as the article lives (40 MB of an import)."""
         if self.pool is None:
-            return Signing(done=_sign_all(texts))
-        return Signing(jobs=[self.pool.apply_async(_sign_all, (texts[i:i + self.JOB],))
-                             for i in range(0, len(texts), self.JOB)])
+            return Signing(done=[sign(text_of(a.lead, a.body))  # type: ignore[attr-defined]
+                                 for a in articles])
+        jobs = ([(a.lead.encode() if a.lead else None,  # type: ignore[attr-defined]
+                  a.body.encode()) for a in articles[i:i + self.JOB]]  # type: ignore[attr-defined]
+                for i in range(0, len(articles), self.JOB))
+        return Signing(jobs=self.pool.imap(_sign_all, jobs))
 
     def close(self) -> None:
         if self.pool is not None:
@@ -544,16 +551,25 @@ class Signer:
 class Signing:
     """A batch being signed: get() waits for it."""
 
-    def __init__(self, jobs: list[Any] | None = None, done: list[Signed] | None = None
+    def __init__(self, jobs: Iterable[list[Signed]] = (), done: list[Signed] | None = None
                  ) -> None:
-        self.jobs = jobs or []
+        self.jobs = jobs
         self.done = done
 
     def get(self) -> list[Signed]:
         if self.done is None:
-            self.done = [signed for job in self.jobs for signed in job.get()]
-            self.jobs = []
+            self.done = [signed for job in self.jobs for signed in job]
+            self.jobs = ()
         return self.done
+
+
+class _Stored(NamedTuple):
+    """An archived article, as much of it as assign() reads."""
+
+    id: str
+    lead: str | None
+    body: str
+    published: datetime | None
 
 
 def _publication_order(article: object) -> tuple[bool, int, str]:
