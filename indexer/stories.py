@@ -68,7 +68,7 @@ NEAR_COPY = 0.9      # a member this close to another adds no bands of its own
 CANDIDATES = 40      # members sharing most bands, looked at per article
 PER_STORY = 3        # members of one story checked before it is given up
 BUCKET = 64          # members one band key keeps (see _candidates)
-CACHE = 4000         # texts kept ready for checking (their shingle sets)
+CACHE = 16000        # members kept ready for checking: their shingles, 2 KB each
 
 # numbers (a date, a time, a phone: one mark each), and capitalized words not starting a
 # sentence (the text's start, or a sentence end and a space before them): names, places,
