@@ -105,7 +105,7 @@ def import_corpus(n: int, path: Path) -> None:
 # no story assignment, and no signing in worker processes for it
 OFF = ("import indexer.stories as s; "
        "s.Stories.assign = lambda self, articles, signed=None: {a.id: None for a in articles}; "
-       "s.Signer.__init__ = lambda self, procs=None: setattr(self, 'pool', None); "
+       "s.Signer.__init__ = lambda self, procs=None: setattr(self, 'workers', []); "
        "s.Signer.submit = lambda self, articles: s.Signing(done=[None] * len(articles)); ")
 
 
