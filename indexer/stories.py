@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from indexer.i18n import _
 from indexer.locks import die_with_parent
 
 if TYPE_CHECKING:
@@ -296,7 +297,7 @@ class Stories:
         found: dict[str, str] = {}
         members: list[tuple[int, str, str, int | None]] = []
         shared_bands: list[tuple[int, int]] = []
-        for i, (article, published, shingles, _) in enumerate(todo):
+        for i, (article, published, shingles, _keys) in enumerate(todo):
             article_id = article.id
             if article_id in found:  # listed twice
                 continue
@@ -564,7 +565,8 @@ class Signer:
 
 
 def _failed() -> OSError:
-    return OSError("a signing worker process failed; nothing was imported")
+    # what earlier batches archived stays archived (each batch is its own transaction)
+    return OSError(_("a signing worker process failed; the import stopped"))
 
 
 def _serve(pipe: Any, parent: int) -> None:
