@@ -2,7 +2,7 @@
 indexer/archive.py over indexer/sql.py) against the embedded SQLite archive and Whoosh
 index, same corpus, same queries, same run.
 
-    .venv/bin/python benchmarks/server.py [N] [--queries-per-kind Q] [--admin URL]
+    .venv/bin/python benchmarks/server.py [N] [--scale K] [--queries-per-kind Q] [--admin URL]
     (default 20000 articles, 20 queries a kind, postgresql://postgres@127.0.0.1/postgres)
 
 Builds N synthetic Russian articles (benchmarks/corpus.py), imports them into a Whoosh
@@ -12,6 +12,12 @@ snippets and exact totals, grouped by story), checking both backends' totals agr
 Reports import throughput (archiving, stories and indexing: "whoosh" is the SQLite
 archive with the Whoosh index), query latency (median, p95) and bytes per article of the
 index and of the archive.
+
+`--scale K` then makes the PostgreSQL archive K times as large, N*K articles (100000
+--scale 10 for the million of the goals): each article is copied K-1 times in SQL
+(its index row and its archive row, new id and url, its story a new one), the GIN
+indexes built again over the whole, and the queries timed again on PostgreSQL alone.
+The copies hold the same words, so each query matches K times as many articles.
 """
 
 from __future__ import annotations
@@ -47,9 +53,74 @@ def _queries(per_kind: int, bodies: list[str]) -> list:
     return module.make_queries(per_kind, bodies)
 
 
+def timed(apps: dict, queries: list) -> dict[tuple[str, str], list[float]]:
+    """Each query on each backend, in turn; the exact totals compared across backends."""
+    times: dict[tuple[str, str], list[float]] = {}
+    mismatched = 0
+    for _, app in apps.items():  # warm: the first search loads what a server keeps
+        app.search("школа")
+    for kind, text, options in queries:
+        totals = []
+        for label, app in apps.items():
+            started = time.perf_counter()
+            found = app.search(text, limit=10, **options)
+            times.setdefault((label, kind), []).append(time.perf_counter() - started)
+            totals.append((found.total, found.articles))
+        mismatched += len(set(totals)) > 1
+    print(f"queries: {len(queries)} a backend, exact totals differing: {mismatched}")
+    return times
+
+
+def table(times: dict[tuple[str, str], list[float]], queries: list, labels: list[str]) -> None:
+    """Median and p95 a kind and over all queries, in ms."""
+    print(f"{'kind':16}" + "".join(f"{label + ' median / p95 ms':>30}" for label in labels))
+    for kind in [*dict.fromkeys(k for k, _, _ in queries), "all"]:
+        cells = []
+        for label in labels:
+            values = sorted(v for (lb, k), vs in times.items() for v in vs
+                            if lb == label and kind in (k, "all"))
+            cells.append(_cell(values))
+        print(f"{kind:16}" + "".join(f"{c:>30}" for c in cells))
+
+
+def _cell(values: list[float]) -> str:
+    p95 = values[min(len(values) - 1, int(0.95 * len(values)))]
+    return f"{statistics.median(values) * 1000:8.1f} / {p95 * 1000:7.1f}"
+
+
+def scale(url: str, k: int) -> int:
+    """The index and archive rows copied k-1 times (see the module's docstring)."""
+    copies = "generate_series(1, %s) AS k" % (k - 1)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SET maintenance_work_mem = '1GB'")
+        gins = conn.execute("SELECT indexname, indexdef FROM pg_indexes WHERE "
+                            "tablename = 'articles' AND schemaname = 'public' AND "
+                            "indexdef LIKE '%USING gin%'").fetchall()
+        for name, _ in gins:
+            conn.execute(f"DROP INDEX {name}")
+        conn.execute(
+            "INSERT INTO articles (id, url, source, title, published, published_at, day, "
+            "story, tags, doc, fields, title_doc) SELECT a.id || '-' || k, a.url || '#' || k, "
+            "source, title, published, published_at, day, CASE WHEN story <> 0 THEN "
+            "story + k * 281474976710656 ELSE 0 END, tags, doc, fields, title_doc "
+            f"FROM articles a, {copies}")
+        conn.execute(
+            "INSERT INTO archive.articles (id, url, source, title, lead, body, published, "
+            "modified, author, section, tags, language, fetched, indexed, archived) "
+            "SELECT id || '-' || k, url || '#' || k, source, title, lead, body, published, "
+            "modified, author, section, tags, language, fetched, indexed, archived "
+            f"FROM archive.articles, {copies}")
+        for _, definition in gins:
+            conn.execute(definition)
+        conn.execute("VACUUM ANALYZE articles")
+        conn.execute("VACUUM ANALYZE archive.articles")
+        return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("n", nargs="?", type=int, default=20_000)
+    parser.add_argument("--scale", type=int, default=1)
     parser.add_argument("--queries-per-kind", type=int, default=20)
     parser.add_argument("--admin", default="postgresql://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
@@ -79,27 +150,8 @@ def main() -> None:
             took = time.perf_counter() - started
             print(f"import {label:10} {took:7.1f} s  {args.n / took:6.0f} articles/s")
         queries = _queries(args.queries_per_kind, bodies)
-        times: dict[tuple[str, str], list[float]] = {}
-        mismatched = 0
-        for _, app in apps.items():  # warm: the first search loads what a server keeps
-            app.search("школа")
-        for kind, text, options in queries:
-            totals = []
-            for label, app in apps.items():
-                started = time.perf_counter()
-                found = app.search(text, limit=10, **options)
-                times.setdefault((label, kind), []).append(time.perf_counter() - started)
-                totals.append((found.total, found.articles))
-            mismatched += totals[0] != totals[1]
-        print(f"queries: {len(queries)} a backend, exact totals differing: {mismatched}")
-        print(f"{'kind':16} {'whoosh median/p95 ms':>22} {'postgresql median/p95 ms':>26}")
-        for kind in dict.fromkeys(k for k, _, _ in queries):
-            cells = []
-            for label in apps:
-                values = sorted(times[(label, kind)])
-                p95 = values[min(len(values) - 1, int(0.95 * len(values)))]
-                cells.append(f"{statistics.median(values) * 1000:8.1f} / {p95 * 1000:7.1f}")
-            print(f"{kind:16} {cells[0]:>22} {cells[1]:>26}")
+        times = timed(apps, queries)
+        table(times, queries, list(apps))
         whoosh_bytes = sum(f.stat().st_size for f in (work / "whoosh" / "index").rglob("*")
                            if f.is_file())
         with psycopg.connect(url) as conn:
@@ -115,6 +167,14 @@ def main() -> None:
         sqlite_bytes = (work / "whoosh" / "archive.sqlite").stat().st_size
         print(f"archive size: sqlite {sqlite_bytes / args.n:.0f} bytes/article, postgresql "
               f"{archive_bytes / args.n:.0f} bytes/article")
+        if args.scale > 1:
+            apps["whoosh"].close()
+            pg = {"postgresql": apps.pop("postgresql")}
+            started = time.perf_counter()
+            total = scale(url, args.scale)
+            print(f"scaled to {total} articles in {time.perf_counter() - started:.0f} s")
+            table(timed(pg, queries), queries, list(pg))
+            apps = pg
         for app in apps.values():
             app.close()
     finally:

@@ -7,18 +7,16 @@ newsmon's OWN Russian analysis (indexer/analysis.py), not a PostgreSQL dictionar
 
 * indexing runs each field through the same tokenizer Whoosh indexes with (pymorphy3
   lemmas, ё folded, every near-tie reading at the word's position) and writes the
-  result as a tsvector literal, `'lemma':pos[weight] …`, so positions (phrases) and
-  field weights survive: A title, B author, C section, D lead and body.  Fields are laid
-  out author, section, title, body, a position apart, so only the body's tail is hit by
-  PostgreSQL's limits (a position is at most 16383; 256 positions a lexeme are kept);
-* the query tree search/query.py builds (whoosh.query objects) is translated to a
-  tsquery literal cast with `::tsquery` (the lemmas are already normalized; to_tsquery
-  would run PostgreSQL's parser over them again): `&`, `|`, `!`, `<->` for phrases,
-  `:*` for prefixes, a weight per field (`'школа':A` is title:школа).  Parts on other
-  fields (source, id, url, tags, published ranges) become SQL conditions beside it;
-* filters are SQL on columns (`day` YYYYMMDD, `source`, `id`); totals are exact
-  (count over the match); grouping by story is DISTINCT ON the story with the best
-  ranked article first; facets are counts per day and per source over the matches.
+  result as tsvector literals, `'lemma':pos[weight] …`, so positions (phrases) survive:
+  `doc` holds title (A) then lead and body (D), a position apart, so only the body's
+  tail is hit by PostgreSQL's limits (a position is at most 16383; 256 positions a
+  lexeme are kept); `title_doc` the title alone; `fields` author (B) and section (C);
+* queries are translated to tsquery and SQL by indexer/pg_query.py, which also says how
+  a search stays fast at a million articles: exact totals from the GIN indexes alone,
+  the costly ranking bounded;
+* filters are SQL on columns (`day` YYYYMMDD, `source`, `id`); grouping by story is
+  DISTINCT ON the story with the best ranked (or newest) article first; facets are
+  counts per day and per source over the matches.
 
 Scores are ts_rank_cd (cover density), not Whoosh's BM25F: the same query finds the
 same articles and the same totals, and sort=date gives the same order, but relevance
@@ -33,43 +31,27 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from whoosh.query import (
-    And,
-    AndNot,
-    DateRange,
-    Every,
-    ExpandingTerm,
-    Not,
-    NullQuery,
-    NumericRange,
-    Or,
-    Phrase,
-    Prefix,
-    Query,
-    Term,
-    TermRange,
-    Wildcard,
-)
+from whoosh.query import Query
 
 from indexer import analysis
 from indexer.analysis import STOP_WORDS
 from indexer.article import Article
 from indexer.backend import BatchWrites, Hit, IndexBusy, IndexMissing, SearchPage, Write
 from indexer.i18n import _
+from indexer.pg_query import Translation, Unanswerable, lexeme, statement
 from indexer.sql import SCHEMA_LOCK, SchemaNewer, forget, location, migrate
 from indexer.stories import story_number
 
 WRITE_TIMEOUT = 120.0
 FLUSH = 2000  # rows per COPY
-WEIGHTS = {"title": "A", "author": "B", "section": "C", "body": "D"}
 MAX_POS = 16383  # PostgreSQL's largest tsvector position
 MAX_LEXEME = 2000  # bytes; PostgreSQL refuses lexemes over 2047
 WRITE_LOCK = SCHEMA_LOCK  # pg_advisory_xact_lock key: "newsmon"
 COLUMNS = ("id", "url", "source", "title", "published", "published_at", "day", "story",
-           "tags", "doc")
+           "tags", "doc", "fields", "title_doc")
 _WORD = re.compile(r"\w+")
 _POOLS: dict[str, Any] = {}
 
@@ -243,12 +225,12 @@ class PostgresIndex(BatchWrites):
         found: dict[str, int] = {}
         with self._conn() as conn:
             for term in wanted:
-                lexeme = _lexeme(term)
+                word = lexeme(term)
                 row = conn.execute(
-                    "SELECT count(*) FILTER (WHERE doc @@ %(a)s::tsquery) "
+                    "SELECT count(*) FILTER (WHERE title_doc @@ %(any)s::tsquery) "
                     "+ count(*) FILTER (WHERE doc @@ %(d)s::tsquery) FROM articles "
                     "WHERE doc @@ %(any)s::tsquery",
-                    {"a": f"{lexeme}:A", "d": f"{lexeme}:D", "any": f"{lexeme}:AD"}).fetchone()
+                    {"d": f"{word}:D", "any": word}).fetchone()
                 found[term] = int(row[0])
         return found
 
@@ -259,42 +241,29 @@ class PostgresIndex(BatchWrites):
                sources: list[str] | None = None, sort: str = "relevance", limit: int = 10,
                offset: int = 0, ids: list[str] | None = None, group: bool = False,
                facets: bool = False) -> SearchPage:
-        """One statement: the matches (m), one per story when grouped (g), the page and
-        the counts read from them."""
+        """One statement (indexer/pg_query.py builds it): the matches counted exactly,
+        a bounded set of them ranked or sorted, the page read from that."""
         if ids is not None and not ids:
             return SearchPage(total=0)
         tr = Translation()
-        where = tr.condition(query)
-        conds = [where]
-        if ids is not None:
-            conds.append(f"id = ANY({tr.param(list(ids))})")
+        try:
+            found = [tr.condition(query)]
+        except Unanswerable as exc:
+            raise IndexMissing(str(exc)) from None
+        if ids is not None:  # a watch list's few new articles: read by id first
+            found.append(f"id = ANY({tr.param(list(ids))})")
+        filters = []
         if sources:
-            conds.append(f"source = ANY({tr.param(list(sources))})")
+            filters.append(f"source = ANY({tr.param(list(sources))})")
         if day_from or day_to:
-            conds.append(f"day BETWEEN {tr.param(_day(day_from) if day_from else 0)} "
-                         f"AND {tr.param(_day(day_to) if day_to else 99991231)}")
-        rank = tr.rank_query()
-        score = (f"ts_rank_cd(doc, {tr.param(rank)}::tsquery)" if rank and sort != "date"
-                 else "0::real")
-        key = ("published DESC NULLS LAST, seq" if sort == "date" else "score DESC, seq")
-        grouped = (f"SELECT DISTINCT ON (grp) * FROM m ORDER BY grp, {key}" if group
-                   else "SELECT * FROM m")
-        facet_sql = ("(SELECT json_object_agg(day, n) FROM (SELECT day, count(*) n FROM g "
-                     "WHERE day <> 0 GROUP BY day) f), "
-                     "(SELECT json_object_agg(source, n) FROM (SELECT source, count(*) n "
-                     "FROM g WHERE source <> '' GROUP BY source) f)") if facets else "NULL, NULL"
-        sql = (
-            f"WITH m AS MATERIALIZED (SELECT seq, id, url, title, source, published, "
-            f"published_at, day, story, {score} AS score, "
-            f"CASE WHEN story <> 0 THEN story ELSE -seq END AS grp "
-            f"FROM articles WHERE {' AND '.join(conds)}), "
-            f"g AS MATERIALIZED ({grouped}), "
-            f"page AS (SELECT *, row_number() OVER (ORDER BY {key}) AS n FROM g "
-            f"ORDER BY {key} LIMIT {tr.param(max(0, limit))} OFFSET {tr.param(max(0, offset))}) "
-            f"SELECT (SELECT count(*) FROM m), (SELECT count(*) FROM g), "
-            f"(SELECT json_agg(json_build_array(id, url, title, source, published_at, story, "
-            f"score) ORDER BY n) FROM page), {facet_sql}")
-        with self._conn() as conn:
+            filters.append(f"day BETWEEN {tr.param(_day(day_from) if day_from else 0)} "
+                           f"AND {tr.param(_day(day_to) if day_to else 99991231)}")
+        rank = tr.rank_query() if sort != "date" else None
+        sql = statement(" AND ".join(found), " AND ".join(filters) or "TRUE", tr,
+                        rank=rank, by_date=sort == "date", group=group, facets=facets,
+                        limit=max(0, limit), offset=max(0, offset))
+        with self._conn() as conn, conn.transaction():
+            _planned(conn)
             articles, total, rows, days, by_source = conn.execute(sql, tr.params).fetchone()
         hits = [Hit(id=r[0], url=r[1], title=r[2], source=r[3], published=r[4],
                     score=round(float(r[6]), 4) if sort != "date" else None,
@@ -377,8 +346,9 @@ def _row(article: Article, story: str | None) -> tuple:
     return (article.id, article.url, article.source or "", article.title, published,
             published.isoformat() if published else None,
             _day(published.date()) if published else 0, story_number(story), tags,
-            tsvector([(article.author or "", "B"), (article.section or "", "C"),
-                      (article.title, "A"), (body, "")]))
+            tsvector([(article.title, "A"), (body, "")]),
+            tsvector([(article.author or "", "B"), (article.section or "", "C")]),
+            tsvector([(article.title, "")]))
 
 
 def tsvector(fields: list[tuple[str, str]]) -> str:
@@ -399,7 +369,7 @@ def tsvector(fields: list[tuple[str, str]]) -> str:
                     table.setdefault(form, []).append(mark)
             pos += 1
         start = pos + 1
-    return " ".join(f"{_lexeme(form)}:{','.join(marks[:256])}" for form, marks in table.items()
+    return " ".join(f"{lexeme(form)}:{','.join(marks[:256])}" for form, marks in table.items()
                     if len(form.encode()) <= MAX_LEXEME)
 
 
@@ -431,14 +401,22 @@ def _save_readings(conn: Any, target: object) -> None:
                     "ON CONFLICT DO NOTHING")
 
 
+def _planned(conn: Any) -> None:
+    """How a search's statement is run (in its transaction).  The planner prices `@@` on a
+    row as a cheap operator, not as the tsvector read out of line that it is, so with a
+    common word it picks a scan of the whole table: only the GIN indexes are let lead.
+    The matches' stories are counted in memory (64 MB), and compiling (JIT) costs more
+    than it saves on statements of a few hundred milliseconds."""
+    conn.execute("SET LOCAL enable_seqscan = off")
+    conn.execute("SET LOCAL enable_indexscan = off")
+    conn.execute("SET LOCAL work_mem = '64MB'")
+    conn.execute("SET LOCAL jit = off")
+
+
 def _lock(conn: Any) -> None:
     """Writers wait for each other, up to WRITE_TIMEOUT (then IndexBusy)."""
     conn.execute(f"SET LOCAL lock_timeout = '{int(WRITE_TIMEOUT * 1000)}ms'")
     conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
-
-
-def _lexeme(text: str) -> str:
-    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 def _day(value: date) -> int:
@@ -447,118 +425,3 @@ def _day(value: date) -> int:
 
 def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-
-
-# --- queries ----------------------------------------------------------------------------------
-
-
-class Translation:
-    """A whoosh.query tree as one SQL condition with named parameters.  A subtree over the
-    text fields only is one tsquery (`doc @@ '…'::tsquery`); other fields are columns."""
-
-    def __init__(self) -> None:
-        self.params: dict[str, Any] = {}
-        self.positive: list[str] = []  # the tsquery parts outside NOT, for ranking
-
-    def param(self, value: Any) -> str:
-        name = f"p{len(self.params)}"
-        self.params[name] = value
-        return f"%({name})s"
-
-    def rank_query(self) -> str | None:
-        return " | ".join(f"({p})" for p in dict.fromkeys(self.positive)) or None
-
-    def condition(self, query: Query) -> str:
-        kind, text = self._node(query, True)
-        return self._sql(kind, text)
-
-    def _sql(self, kind: str, text: str) -> str:
-        return f"doc @@ {self.param(text)}::tsquery" if kind == "ts" else text
-
-    def _node(self, node: Query, positive: bool) -> tuple[str, str]:
-        """('ts', tsquery text) or ('sql', a condition)."""
-        field = getattr(node, "fieldname", None)
-        if isinstance(node, (And, Or)):
-            parts = [self._node(q, positive) for q in node.subqueries]
-            if not parts:
-                return ("sql", "TRUE" if isinstance(node, And) else "FALSE")
-            if all(k == "ts" for k, _ in parts):
-                op = " & " if isinstance(node, And) else " | "
-                return ("ts", "(" + op.join(t for _, t in parts) + ")")
-            op = " AND " if isinstance(node, And) else " OR "
-            return ("sql", "(" + op.join(self._sql(k, t) for k, t in parts) + ")")
-        if isinstance(node, AndNot):
-            a, b = self._node(node.a, positive), self._node(node.b, not positive)
-            if a[0] == b[0] == "ts":
-                return ("ts", f"({a[1]} & !{b[1]})")
-            return ("sql", f"({self._sql(*a)} AND NOT {self._sql(*b)})")
-        if isinstance(node, Not):
-            kind, text = self._node(node.query, not positive)
-            return ("ts", f"!{text}") if kind == "ts" else ("sql", f"(NOT {text})")
-        if isinstance(node, Every):
-            return ("sql", "TRUE")
-        if node is NullQuery or isinstance(node, type(NullQuery)):
-            return ("sql", "FALSE")
-        if isinstance(node, Phrase):
-            if field in WEIGHTS:
-                words = [w for w in node.words if w]
-                if not words:
-                    return ("sql", "FALSE")
-                return self._ts(" <-> ".join(f"{_lexeme(w)}:{WEIGHTS[field]}" for w in words),
-                                positive, grouped=True)
-            return self._column_term(field, " ".join(node.words))
-        if isinstance(node, (Prefix, Wildcard)):
-            stem = node.text if isinstance(node, Prefix) else re.split(r"[*?]", node.text)[0]
-            if field in WEIGHTS:
-                return self._ts(f"{_lexeme(stem)}:*{WEIGHTS[field]}", positive)
-            if field == "tags":
-                return ("sql", f"EXISTS (SELECT 1 FROM unnest(tags) t "
-                               f"WHERE starts_with(t, {self.param(stem)}))")
-            if field in ("source", "id", "url"):
-                return ("sql", f"starts_with({field}, {self.param(stem)})")
-            return ("sql", "FALSE")
-        if isinstance(node, (Term, ExpandingTerm)):  # a fuzzy term: its own word only
-            text = node.text
-            if field in WEIGHTS:
-                return self._ts(f"{_lexeme(text)}:{WEIGHTS[field]}", positive)
-            return self._column_term(field, text)
-        if isinstance(node, DateRange) and field == "published":
-            conds = []
-            if node.startdate is not None:
-                conds.append(f"published {'>' if node.startexcl else '>='} "
-                             f"{self.param(_utc(node.startdate))}")
-            if node.enddate is not None:
-                conds.append(f"published {'<' if node.endexcl else '<='} "
-                             f"{self.param(_utc(node.enddate))}")
-            return ("sql", "(" + (" AND ".join(conds) or "published IS NOT NULL") + ")")
-        if (isinstance(node, NumericRange) and field in ("day", "story")) or (
-                isinstance(node, TermRange) and field in ("source", "id", "url")):
-            conds = []
-            if node.start is not None:
-                conds.append(f"{field} {'>' if node.startexcl else '>='} "
-                             f"{self.param(node.start)}")
-            if node.end is not None:
-                conds.append(f"{field} {'<' if node.endexcl else '<='} {self.param(node.end)}")
-            return ("sql", "(" + (" AND ".join(conds) or "TRUE") + ")")
-        raise IndexMissing(f"the PostgreSQL index cannot answer a {type(node).__name__} "
-                           f"query on {field}")
-
-    def _ts(self, text: str, positive: bool, grouped: bool = False) -> tuple[str, str]:
-        text = f"({text})" if grouped else text
-        if positive:
-            self.positive.append(text)
-        return ("ts", text)
-
-    def _column_term(self, field: str | None, text: str) -> tuple[str, str]:
-        if field == "tags":
-            return ("sql", f"tags @> ARRAY[{self.param(text.strip().lower())}]::text[]")
-        if field in ("source", "id", "url"):
-            return ("sql", f"{field} = {self.param(text)}")
-        return ("sql", "FALSE")
-
-
-def _utc(value: datetime) -> datetime:
-    """Whoosh's DATETIME values are naive UTC."""
-    from datetime import UTC
-
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value

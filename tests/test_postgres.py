@@ -42,6 +42,9 @@ def corpus(tmp_path: Path) -> Path:
     for i, item in enumerate(items):
         if i % 3 == 0:
             item["source"] = "second"
+        if i % 4 == 0:  # bylines: author and section are fields of their own
+            item["author"] = ["Анна Учитель", "Пётр Новиков"][i % 8 // 4]
+            item["section"] = ["Образование", "Новости"][i % 3 % 2]
     for i in range(0, 60, 6):  # reprints: the same text elsewhere, the next day
         copy = dict(items[i], url=f"https://reprint.example/{i}/", source="reprint",
                     published=items[i]["published"].replace("T10", "T18"))
@@ -54,6 +57,11 @@ QUERIES = [
     ("one word", "учитель", {}),
     ("two words", "учитель конкурс", {}),
     ("phrase", '"новость номер"', {}),
+    ("three-word phrase", '"новость номер 12"', {}),
+    ("title phrase", 'title:"новость номер"', {}),
+    ("NOT phrase", 'учитель NOT "номер 12"', {}),
+    ("author field", "author:учитель", {}),
+    ("section field", "section:новость учитель", {}),
     ("OR", "учитель OR тренер", {}),
     ("NOT", "учитель NOT тренер", {}),
     ("minus", "новость -школах -учитель", {}),
@@ -191,6 +199,62 @@ def test_empty_database_gets_every_migration(database):
             latest_version()
         assert conn.execute("SELECT value FROM index_meta WHERE key = 'readings_complete'"
                             ).fetchone()[0] == "1"
+
+
+def test_more_matches_than_are_ranked(tmp_path, database, monkeypatch):
+    """Past RANKED matches only some are ranked and past DATE_PREFIX a grouped page is
+    read from the newest matches: the totals stay exact, sorted by date the pages stay
+    Whoosh's, and ranked hits are matches, the ones with the word in the title first."""
+    from indexer import pg_query
+
+    export = corpus(tmp_path)
+    whoosh, pg = App(DataDir(tmp_path / "w", None)), App(DataDir(tmp_path / "p", database))
+    whoosh.import_file(export)
+    pg.import_file(export)
+    monkeypatch.setattr(pg_query, "RANKED", 8)
+    monkeypatch.setattr(pg_query, "DATE_PREFIX", 5)
+    for group in (False, True):
+        for text in ("новость", "учитель", "учитель OR тренер", "source:reprint"):
+            everything = {h.id for h in whoosh.search(text, limit=1000, group=False).hits}
+            for offset in (0, 30):
+                options = {"group": group, "limit": 10, "offset": offset}
+                a = whoosh.search(text, sort="date", **options)
+                b = pg.search(text, sort="date", **options)
+                assert (b.total, b.articles) == (a.total, a.articles), (text, options)
+                assert [h.published for h in b.hits] == [h.published for h in a.hits]
+                ranked = pg.search(text, **options)
+                assert (ranked.total, ranked.articles) == (a.total, a.articles)
+                assert len(ranked.hits) == min(10, max(0, a.total - offset))
+                assert {h.id for h in ranked.hits} <= everything
+    # the word is in a few titles: with 8 ranked of many, those come first
+    titled = [h for h in whoosh.search("учитель", limit=1000, group=False).hits
+              if "учител" in h.title.lower()]
+    best = pg.search("учитель", limit=len(titled), group=False).hits
+    assert titled and {h.id for h in best} == {h.id for h in titled}
+    faceted = pg.search("новость", limit=5, group=True, facets=True)
+    assert sum(faceted.days.values()) == faceted.total
+    whoosh.close()
+    pg.close()
+
+
+def test_index_of_schema_3_is_searched_as_a_new_one(database):
+    """Migration 004 splits the old single tsvector (author B, section C, title A, body D)
+    into its columns: an upgraded index answers field queries as a new one does."""
+    from indexer.postgres_index import PostgresIndex
+    from indexer.sql import migrate
+    from search.query import build
+
+    assert migrate(database, upto=3) == 3
+    old = "'иванов':1B 'образование':3C 'школа':5A 'новый':7 'учитель':8"
+    with psycopg.connect(database) as conn:
+        conn.execute("INSERT INTO articles (id, url, title, doc) VALUES ('a1', 'u', 'Школа', "
+                     "%s::tsvector)", (old,))
+    index = PostgresIndex(database)
+    schema = index.query_schema()
+    for text, total in (("школа", 1), ("title:школа", 1), ("title:учитель", 0),
+                        ("author:иванов", 1), ("иванов", 0), ("section:образование", 1),
+                        ('"новый учитель"', 1), ("body:школа", 0)):
+        assert index.search(build(text, schema)).total == total, text
 
 
 def test_command_line(tmp_path, database):

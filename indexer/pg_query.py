@@ -1,0 +1,328 @@
+"""The PostgreSQL index's queries as SQL (indexer/postgres_index.py runs them): pure
+functions of the query tree and the options, so they are tested without a server.
+
+The query tree search/query.py builds (whoosh.query objects) becomes tsquery literals
+cast with `::tsquery` (the lemmas are already normalized; to_tsquery would run
+PostgreSQL's parser over them again): `&`, `|`, `!`, `<->` for phrases, `:*` for
+prefixes.  Each field has its column (migration 004): `doc` title (A) and body (D),
+`title_doc` the title, `fields` author (B) and section (C).  A word asked in title or body,
+as a plain query asks it, is an unweighted lexeme on `doc`, which the GIN index answers
+alone; a weight would make PostgreSQL read every matching tsvector again to check it.
+Parts on other fields (source, id, url, tags, published ranges) are SQL conditions.
+
+Reading at scale (`statement`): the matches are counted exactly, and so are their stories,
+from a narrow list of the matches (seq, published, story); the expensive part, reading
+articles' tsvectors to rank them, is bounded.  When more than RANKED articles match, the
+ranked ones are the newest matches with a query word in the title and the newest
+matches, RANKED of each; sorted by date (or in index order when nothing is ranked) a
+grouped page is read from the first DATE_PREFIX matches when they hold enough stories.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from whoosh.query import (
+    And,
+    AndNot,
+    DateRange,
+    Every,
+    ExpandingTerm,
+    Not,
+    NullQuery,
+    NumericRange,
+    Or,
+    Phrase,
+    Prefix,
+    Query,
+    Term,
+    TermRange,
+    Wildcard,
+)
+
+RANKED = 400  # at least this many matches ranked, and four times the page's end
+DATE_PREFIX = 1000  # at least this many newest matches read for a grouped page
+WEIGHTS = {"title": "A", "author": "B", "section": "C", "body": "D"}
+COLUMN = {"doc": "doc", "title": "title_doc", "fields": "fields"}  # kind: its column
+_KIND = {"title": "title", "body": "doc", "author": "fields", "section": "fields"}
+
+
+class Unanswerable(ValueError):
+    """A query part the PostgreSQL index has no column for."""
+
+
+class Translation:
+    """A whoosh.query tree as one SQL condition with named parameters.  A subtree over one
+    tsvector column is one tsquery on it; other fields are columns."""
+
+    def __init__(self) -> None:
+        self.params: dict[str, Any] = {}
+        self.positive: list[str] = []  # doc's tsquery of the parts outside NOT: ranking
+        self.titles: list[str] = []  # title_doc's tsquery of the same: ranked candidates
+
+    def param(self, value: Any) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f"%({name})s"
+
+    def rank_query(self) -> str | None:
+        return " | ".join(f"({p})" for p in dict.fromkeys(self.positive)) or None
+
+    def title_query(self) -> str | None:
+        return " | ".join(f"({p})" for p in dict.fromkeys(self.titles)) or None
+
+    def condition(self, query: Query) -> str:
+        kind, text = self._node(query, True)
+        return self._sql(kind, text)
+
+    def _sql(self, kind: str, text: str) -> str:
+        return f"{COLUMN[kind]} @@ {self.param(text)}::tsquery" if kind in COLUMN else text
+
+    def _node(self, node: Query, positive: bool) -> tuple[str, str]:
+        """(column kind, tsquery text) or ('sql', a condition)."""
+        field = getattr(node, "fieldname", None)
+        if isinstance(node, Or):
+            twin = _text_twin(node)
+            if twin is not None:
+                return self._text(twin, positive)
+        if isinstance(node, (And, Or)):
+            parts = [self._node(q, positive) for q in node.subqueries]
+            if not parts:
+                return ("sql", "TRUE" if isinstance(node, And) else "FALSE")
+            kinds = {k for k, _ in parts}
+            if len(kinds) == 1 and kinds != {"sql"}:
+                op = " & " if isinstance(node, And) else " | "
+                return (parts[0][0], "(" + op.join(t for _, t in parts) + ")")
+            op = " AND " if isinstance(node, And) else " OR "
+            return ("sql", "(" + op.join(self._sql(k, t) for k, t in parts) + ")")
+        if isinstance(node, AndNot):
+            a, b = self._node(node.a, positive), self._node(node.b, not positive)
+            if a[0] == b[0] != "sql":
+                return (a[0], f"({a[1]} & !{b[1]})")
+            return ("sql", f"({self._sql(*a)} AND NOT {self._sql(*b)})")
+        if isinstance(node, Not):
+            kind, text = self._node(node.query, not positive)
+            return (kind, f"!{text}") if kind != "sql" else ("sql", f"(NOT {text})")
+        if isinstance(node, Every):
+            return ("sql", "TRUE")
+        if node is NullQuery or isinstance(node, type(NullQuery)):
+            return ("sql", "FALSE")
+        if field in WEIGHTS:
+            text = _lexemes(node)
+            if text is None:
+                return ("sql", "FALSE")
+            return self._field(field, text, positive)
+        if isinstance(node, Phrase):
+            return self._column_term(field, " ".join(node.words))
+        if isinstance(node, (Prefix, Wildcard)):
+            stem = _stem(node)
+            if field == "tags":
+                return ("sql", f"EXISTS (SELECT 1 FROM unnest(tags) t "
+                               f"WHERE starts_with(t, {self.param(stem)}))")
+            if field in ("source", "id", "url"):
+                return ("sql", f"starts_with({field}, {self.param(stem)})")
+            return ("sql", "FALSE")
+        if isinstance(node, (Term, ExpandingTerm)):
+            return self._column_term(field, node.text)
+        if isinstance(node, DateRange) and field == "published":
+            conds = []
+            if node.startdate is not None:
+                conds.append(f"published {'>' if node.startexcl else '>='} "
+                             f"{self.param(_utc(node.startdate))}")
+            if node.enddate is not None:
+                conds.append(f"published {'<' if node.endexcl else '<='} "
+                             f"{self.param(_utc(node.enddate))}")
+            return ("sql", "(" + (" AND ".join(conds) or "published IS NOT NULL") + ")")
+        if (isinstance(node, NumericRange) and field in ("day", "story")) or (
+                isinstance(node, TermRange) and field in ("source", "id", "url")):
+            conds = []
+            if node.start is not None:
+                conds.append(f"{field} {'>' if node.startexcl else '>='} "
+                             f"{self.param(node.start)}")
+            if node.end is not None:
+                conds.append(f"{field} {'<' if node.endexcl else '<='} {self.param(node.end)}")
+            return ("sql", "(" + (" AND ".join(conds) or "TRUE") + ")")
+        raise Unanswerable(f"the PostgreSQL index cannot answer a {type(node).__name__} "
+                           f"query on {field}")
+
+    def _text(self, text: str, positive: bool) -> tuple[str, str]:
+        """title or body: unweighted on doc."""
+        if positive:
+            self.positive.append(text)
+            self.titles.append(text)
+        return ("doc", text)
+
+    def _field(self, field: str, text: str, positive: bool) -> tuple[str, str]:
+        kind = _KIND[field]
+        if field in ("title", "body") and positive:
+            self.positive.append(_weighted(text, WEIGHTS[field]))
+            if field == "title":
+                self.titles.append(text)
+        if field == "title":
+            return (kind, text)
+        return (kind, _weighted(text, WEIGHTS[field]))
+
+    def _column_term(self, field: str | None, text: str) -> tuple[str, str]:
+        if field == "tags":
+            return ("sql", f"tags @> ARRAY[{self.param(text.strip().lower())}]::text[]")
+        if field in ("source", "id", "url"):
+            return ("sql", f"{field} = {self.param(text)}")
+        return ("sql", "FALSE")
+
+
+def _text_twin(node: Or) -> str | None:
+    """The tsquery of an Or of the same words in title and in body (a plain query word,
+    phrase or prefix), or None when the Or is anything else."""
+    wanted: dict[str, set[str]] = {}
+    for sub in node.subqueries:
+        field = getattr(sub, "fieldname", None)
+        if field not in ("title", "body") or not isinstance(
+                sub, (Term, ExpandingTerm, Phrase, Prefix, Wildcard)):
+            return None
+        text = _lexemes(sub)
+        if text is None:
+            return None
+        wanted.setdefault(text, set()).add(field)
+    if not wanted or any(fields != {"title", "body"} for fields in wanted.values()):
+        return None
+    texts = list(wanted)
+    return texts[0] if len(texts) == 1 else "(" + " | ".join(texts) + ")"
+
+
+def _lexemes(node: Query) -> str | None:
+    """A word, phrase or prefix as unweighted tsquery text."""
+    if isinstance(node, Phrase):
+        words = [w for w in node.words if w]
+        return "(" + " <-> ".join(lexeme(w) for w in words) + ")" if words else None
+    if isinstance(node, (Prefix, Wildcard)):
+        return f"{lexeme(_stem(node))}:*"
+    if isinstance(node, (Term, ExpandingTerm)):  # a fuzzy term: its own word only
+        return lexeme(node.text)
+    return None
+
+
+def _weighted(text: str, weight: str) -> str:
+    """`'w'` → `'w':D`, `'w':*` → `'w':*D`, each lexeme of a phrase."""
+    return re.sub(r"('(?:[^']|'')*')(:\*)?", lambda m: f"{m[1]}{m[2] or ':'}{weight}", text)
+
+
+def _stem(node: Query) -> str:
+    return node.text if isinstance(node, Prefix) else re.split(r"[*?]", node.text)[0]
+
+
+def lexeme(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _utc(value: datetime) -> datetime:
+    """Whoosh's DATETIME values are naive UTC."""
+    from datetime import UTC
+
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+# --- the statement ----------------------------------------------------------------------------
+
+NEWEST = "published DESC NULLS LAST, seq"
+_GRP = "CASE WHEN story <> 0 THEN story ELSE -seq END"
+_PAGE_COLUMNS = ("json_build_array(a.id, a.url, a.title, a.source, a.published_at, "
+                 "a.story, p.score) ORDER BY p.n")
+
+
+def statement(found: str, filters: str, tr: Translation, *, rank: str | None, by_date: bool,
+              group: bool, facets: bool, limit: int, offset: int) -> str:
+    """One SELECT of (articles matched, hits: stories when grouped, the page as JSON,
+    matches a day, matches a source).  `found` is the query's condition, `filters` the
+    days and sources, applied to what the query's indexes found (OFFSET 0 keeps them
+    there): a filter's own index could lead the planner to check the text row by row."""
+    need = offset + limit
+    extra = ", day, source" if facets else ""
+    ctes = [f"m AS MATERIALIZED (SELECT seq, published, {_GRP} AS grp{extra} "
+            f"FROM (SELECT seq, published, story, day, source FROM articles "
+            f"WHERE {found} OFFSET 0) x WHERE {filters})",
+            "n AS MATERIALIZED (SELECT count(*) AS articles FROM m)"]
+    if rank is None:
+        ctes += _ordered(tr, NEWEST if by_date else "seq", group, need)
+    else:
+        ctes += _ranked(tr, rank, group, need, extra)
+    ctes.append(f"p AS (SELECT *, row_number() OVER (ORDER BY {_key(rank)}) AS n FROM g "
+                f"ORDER BY {_key(rank)} LIMIT {tr.param(limit)} OFFSET {tr.param(offset)})")
+    total = ("(SELECT count(*) FROM (SELECT DISTINCT grp FROM m) s)" if group
+             else "(SELECT articles FROM n)")
+    facet_sql = "NULL, NULL"
+    if facets:
+        ctes.append(_facet_rows(rank, group))
+        facet_sql = ("(SELECT json_object_agg(day, c) FROM (SELECT day, count(*) c FROM f "
+                     "WHERE day <> 0 GROUP BY day) x), "
+                     "(SELECT json_object_agg(source, c) FROM (SELECT source, count(*) c "
+                     "FROM f WHERE source <> '' GROUP BY source) x)")
+    return (f"WITH {', '.join(ctes)} SELECT (SELECT articles FROM n), {total}, "
+            f"(SELECT json_agg({_PAGE_COLUMNS}) FROM p JOIN articles a ON a.seq = p.seq), "
+            f"{facet_sql}")
+
+
+def _key(rank: str | None) -> str:
+    return "score DESC, seq" if rank is not None else "o, seq"
+
+
+def _ordered(tr: Translation, order: str, group: bool, need: int) -> list[str]:
+    """Sorted by date or in index order: a top-N sort of the matches; grouped, the
+    stories of the first DATE_PREFIX matches when they are enough for the page."""
+    rank = "row_number() OVER (ORDER BY " + order + ")"
+    if not group:
+        return [f"g AS (SELECT seq, {rank} AS o, 0::real AS score FROM "
+                f"(SELECT seq, published FROM m ORDER BY {order} "
+                f"LIMIT {tr.param(need)}) t)"]
+    prefix = tr.param(max(DATE_PREFIX, 10 * need))
+    enough = tr.param(need)
+    return [
+        f"o AS MATERIALIZED (SELECT seq, grp, {rank} AS o FROM "
+        f"(SELECT seq, published, grp FROM m ORDER BY {order} LIMIT {prefix}) t)",
+        "og AS MATERIALIZED (SELECT DISTINCT ON (grp) seq, o FROM o ORDER BY grp, o)",
+        f"oa AS MATERIALIZED (SELECT DISTINCT ON (grp) seq, o FROM "
+        f"(SELECT seq, grp, {rank} AS o FROM m) t "
+        f"WHERE (SELECT count(*) FROM og) < {enough} "
+        f"AND (SELECT count(*) FROM o) < (SELECT articles FROM n) ORDER BY grp, o)",
+        "g AS (SELECT seq, o, 0::real AS score FROM og WHERE NOT EXISTS (SELECT FROM oa) "
+        "UNION ALL SELECT seq, o, 0::real FROM oa)"]
+
+
+def _ranked(tr: Translation, rank: str, group: bool, need: int, extra: str) -> list[str]:
+    """Relevance: every match ranked when there are at most RANKED of them, else the
+    newest matches with a query word in the title and the newest matches."""
+    bound = tr.param(max(RANKED, 4 * need))
+    picks = [f"SELECT seq FROM m WHERE (SELECT articles FROM n) <= {bound}",
+             f"(SELECT seq FROM m WHERE (SELECT articles FROM n) > {bound} "
+             f"ORDER BY {NEWEST} LIMIT {bound})"]
+    titles = tr.title_query()
+    ctes = []
+    if titles:
+        ctes.append(f"t AS MATERIALIZED (SELECT seq FROM articles WHERE (SELECT articles "
+                    f"FROM n) > {bound} AND title_doc @@ {tr.param(titles)}::tsquery)")
+        picks.append(f"(SELECT m.seq FROM m JOIN t ON t.seq = m.seq "
+                     f"ORDER BY m.published DESC NULLS LAST, m.seq LIMIT {bound})")
+    ctes += [
+        f"c AS MATERIALIZED ({' UNION '.join(picks)})",
+        f"r AS MATERIALIZED (SELECT seq, {_GRP} AS grp{extra}, "
+        f"ts_rank_cd(doc, {tr.param(rank)}::tsquery) AS score FROM articles "
+        f"WHERE seq = ANY(ARRAY(SELECT seq FROM c)))",
+        ("g AS (SELECT DISTINCT ON (grp) seq, score FROM r ORDER BY grp, score DESC, seq)"
+         if group else "g AS (SELECT seq, score FROM r)")]
+    return ctes
+
+
+def _facet_rows(rank: str | None, group: bool) -> str:
+    """The rows facets count: every match, or one per story (its best ranked article
+    when all were ranked, else its newest)."""
+    if not group:
+        return "f AS (SELECT day, source FROM m)"
+    if rank is None:
+        return "f AS (SELECT DISTINCT ON (grp) day, source FROM m ORDER BY grp, published " \
+               "DESC NULLS LAST, seq)"
+    return ("f AS (SELECT day, source FROM (SELECT DISTINCT ON (grp) day, source FROM r "
+            "ORDER BY grp, score DESC, seq) x WHERE (SELECT count(*) FROM r) = "
+            "(SELECT articles FROM n) UNION ALL SELECT day, source FROM (SELECT DISTINCT "
+            "ON (grp) day, source FROM m ORDER BY grp, published DESC NULLS LAST, seq) y "
+            "WHERE (SELECT count(*) FROM r) < (SELECT articles FROM n))")

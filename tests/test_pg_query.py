@@ -1,0 +1,69 @@
+"""indexer/pg_query.py without a server: what a query becomes in SQL decides whether
+PostgreSQL answers it from its indexes alone (no weight on a plain word, so no re-read
+of every matching tsvector) and which column each field is looked up in."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.pg_query import Translation, Unanswerable, statement
+from indexer.whoosh_index.index import make_schema
+from search.query import build
+
+
+def translate(text: str) -> tuple[str, dict]:
+    tr = Translation()
+    sql = tr.condition(build(text, make_schema()))
+    return sql, tr.params
+
+
+@pytest.mark.parametrize(("text", "sql", "tsquery"), [
+    ("учитель", "doc @@", "'учитель'"),
+    ('"новость номер"', "doc @@", "('новость' <-> 'номер')"),
+    ("школ*", "doc @@", "'школ':*"),
+    ("учитель NOT тренер", "doc @@", "('учитель' & !'тренер')"),
+    ("title:номер", "title_doc @@", "'номер'"),
+    ("body:номер", "doc @@", "'номер':D"),
+    ("author:иванов", "fields @@", "'иванов':B"),
+    ("section:образование", "fields @@", "'образование':C"),
+])
+def test_each_field_is_read_from_its_column(text, sql, tsquery):
+    condition, params = translate(text)
+    assert condition.startswith(sql)
+    assert list(params.values()) == [tsquery]
+
+
+def test_fields_of_different_columns_are_joined_in_sql():
+    condition, params = translate("author:иванов учитель tag:тест")
+    assert "fields @@" in condition and "doc @@" in condition and " AND " in condition
+    assert "'учитель'" in params.values() and "тест" in params.values()
+
+
+def test_ranking_weighs_the_title_and_candidates_are_found_by_title():
+    tr = Translation()
+    tr.condition(build("учитель title:конкурс NOT тренер", make_schema()))
+    assert tr.rank_query() == "('учитель') | ('конкурс':A)"  # a negated word ranks nothing
+    assert tr.title_query() == "('учитель') | ('конкурс')"
+
+
+def test_a_quote_in_a_word_stays_inside_its_literal():
+    from whoosh.query import Term
+
+    tr = Translation()
+    tr.condition(Term("title", "д'артаньян\\"))
+    assert list(tr.params.values()) == ["'д''артаньян\\\\'"]
+
+
+def test_unknown_field_query_is_refused():
+    from whoosh.query import NumericRange
+
+    with pytest.raises(Unanswerable, match="NumericRange"):
+        Translation().condition(NumericRange("width", 1, 2))
+
+
+def test_filters_are_applied_after_the_text_is_found():
+    tr = Translation()
+    sql = statement("doc @@ 'x'::tsquery", "day BETWEEN 1 AND 2", tr, rank="'x'",
+                    by_date=False, group=True, facets=True, limit=10, offset=0)
+    inner = sql.index("WHERE doc @@")
+    assert inner < sql.index("OFFSET 0) x WHERE day BETWEEN")
