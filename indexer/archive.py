@@ -17,7 +17,7 @@ import json
 import os
 import sqlite3
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -250,11 +250,37 @@ class Archive:
         if not self.db.in_transaction:
             with self.transaction():
                 return self.save(article, html, fetched_urls)
-        row = _row(article)
         old = self.db.execute(f"SELECT {', '.join(_COMPARED)} FROM articles WHERE id = ?",
                               (article.id,)).fetchone()
+        return self._write(article, tuple(old) if old else None, html, fetched_urls)
+
+    def save_many(self, articles: Sequence[Article]) -> list[str]:
+        """save() of each (no HTML: an import), in the open transaction: the stored rows
+        read in one statement a few hundred articles and the writes sent without waiting
+        for each answer (psycopg's pipeline), not five round trips an article."""
+        if not self.db.in_transaction:
+            with self.transaction():
+                return self.save_many(articles)
+        olds: dict[str, tuple | None] = {}
+        ids = list(dict.fromkeys(a.id for a in articles))
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            for row in self.db.execute(
+                    f"SELECT id, {', '.join(_COMPARED)} FROM articles "
+                    f"WHERE id IN ({', '.join('?' * len(chunk))})", chunk):
+                olds[row[0]] = tuple(row[1:])
+        states = []
+        with self.db.pipeline():
+            for article in articles:
+                states.append(self._write(article, olds.get(article.id)))
+                olds[article.id] = _compared(article)  # the same id again: this version
+        return states
+
+    def _write(self, article: Article, old: tuple | None, html: bytes | None = None,
+               fetched_urls: Iterable[str] = ()) -> str:
+        row = _row(article)
         state = "new" if old is None else (
-            "unchanged" if tuple(old) == tuple(row[c] for c in _COMPARED) else "updated")
+            "unchanged" if old == tuple(row[c] for c in _COMPARED) else "updated")
         if state != "unchanged":
             blob = zlib.compress(html, 6) if html is not None else None
             self.db.execute(
@@ -696,6 +722,11 @@ def _hints(raw: str | None, feed_text: str | None = None) -> dict:
     if feed_text and "full_text" not in data:  # a frontier row written by an older newsmon
         data = {**data, "full_text": feed_text, "listed": True}
     return data
+
+
+def _compared(article: Article) -> tuple:
+    row = _row(article)
+    return tuple(row[c] for c in _COMPARED)
 
 
 def _row(article: Article) -> dict[str, object]:

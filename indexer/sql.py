@@ -15,7 +15,7 @@ from __future__ import annotations
 import atexit
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -65,6 +65,17 @@ class Database:
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Any:
         return self.conn.executemany(sql, rows)
 
+    def pipeline(self) -> Any:
+        """Statements sent without waiting for each answer (PostgreSQL); in-process here."""
+        return nullcontext()
+
+    def insert_integers(self, table: str, columns: Sequence[str],
+                        rows: Iterable[Sequence[int]]) -> None:
+        """Many rows of integers, a row already there skipped (ON CONFLICT DO NOTHING)."""
+        marks = ", ".join("?" for _ in columns)
+        self.conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) "
+                              "ON CONFLICT DO NOTHING", rows)
+
     def insert(self, sql: str, args: Sequence[Any], key: str) -> int | None:
         """An `INSERT … ON CONFLICT DO NOTHING`: the new row's integer `key`, or None when
         the row was there already.  SQLite's lastrowid (RETURNING needs SQLite 3.35)."""
@@ -113,6 +124,20 @@ class PostgresDatabase(Database):
         cursor = self.conn.cursor()
         cursor.executemany(_placeholders(sql), list(rows))
         return cursor
+
+    def pipeline(self) -> Any:
+        return self.conn.pipeline()
+
+    def insert_integers(self, table: str, columns: Sequence[str],
+                        rows: Iterable[Sequence[int]]) -> None:
+        """One statement over a bigint array a column: a statement a row (executemany,
+        even pipelined) cost 14 µs a row of the importing process's time, 68 rows an
+        article for story bands."""
+        values = list(zip(*rows, strict=True)) or [() for _ in columns]
+        arrays = ", ".join("%s::bigint[]" for _ in columns)
+        self.conn.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM "
+                          f"unnest({arrays}) ON CONFLICT DO NOTHING",
+                          [list(v) for v in values])
 
     def insert(self, sql: str, args: Sequence[Any], key: str) -> int | None:
         row = self.execute(f"{sql} RETURNING {key}", args).fetchone()

@@ -339,9 +339,8 @@ class Stories:
         keys = np.concatenate((flat[cold], extra[:, 0]))
         owners = np.concatenate((member_of[article_of[cold]], extra[:, 1]))
         order = np.lexsort((owners, keys))
-        self.db.executemany("INSERT INTO story_bands (key, member) VALUES (?, ?) "
-                            "ON CONFLICT DO NOTHING",
-                            zip(keys[order].tolist(), owners[order].tolist(), strict=True))
+        self.db.insert_integers("story_bands", ("key", "member"),
+                                zip(keys[order].tolist(), owners[order].tolist(), strict=True))
         self._batch.clear()
         return found
 

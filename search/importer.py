@@ -114,8 +114,7 @@ def _save(archive: Any, ordered: list[Article], states: Counter[str],
     _assign (an export lists articles by id: an original archived before its reposts
     gathers them all)."""
     saved = []
-    for i, article in enumerate(ordered):
-        state = archive.save(article)
+    for i, (article, state) in enumerate(zip(ordered, archive.save_many(ordered), strict=True)):
         states[state] += 1
         if state != "unchanged":
             changed[article.id] = state == "new"

@@ -60,6 +60,24 @@ def test_save_new_unchanged_updated(target):
         assert archive.stats()["by_month"] == {"2025-03": 1}
 
 
+def test_save_many_answers_as_save_does(target):
+    """An import's batch: the same states as one save() at a time, a second version of
+    an article in the same batch included, and what discovery said of a URL kept."""
+    with Archive(target) as archive:
+        archive.save(article(1))
+        archive.frontier_add("x", article(3).url, {"title": "Из ленты"})
+        batch = [article(1), article(2), article(3), article(2, title="Новость 2, дополнено"),
+                 article(1, body="Другой текст")]
+        assert archive.save_many(batch) == ["unchanged", "new", "new", "updated", "updated"]
+        assert archive.get(article(2).url).title == "Новость 2, дополнено"
+        assert archive.get(article(1).url).body == "Другой текст"
+        assert archive.count() == 3
+        assert archive.hints(article(3).id) == {"title": "Из ленты"}
+        assert archive.frontier(["x"]) == []
+        assert archive.save_many([]) == []
+        assert archive.save_many([article(3)]) == ["unchanged"]
+
+
 def test_urls_and_known_urls(target):
     with Archive(target) as archive:
         archive.save(article(1), fetched_urls=["https://x.example/old/1"])

@@ -62,8 +62,10 @@ def test_unknown_field_query_is_refused():
 
 
 def test_filters_are_applied_after_the_text_is_found():
+    """A date range's own index must not lead: the planner would read the tsvector of
+    every article in the range to check the word (0.9 s at a million articles)."""
     tr = Translation()
     sql = statement("doc @@ 'x'::tsquery", "day BETWEEN 1 AND 2", tr, rank="'x'",
                     by_date=False, group=True, facets=True, limit=10, offset=0)
-    inner = sql.index("WHERE doc @@")
-    assert inner < sql.index("OFFSET 0) x WHERE day BETWEEN")
+    assert sql.count("WHERE doc @@ 'x'::tsquery OFFSET 0) x WHERE day BETWEEN 1 AND 2") >= 3
+    assert "doc @@ 'x'::tsquery AND day" not in sql
