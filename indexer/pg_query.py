@@ -10,12 +10,12 @@ as a plain query asks it, is an unweighted lexeme on `doc`, which the GIN index 
 alone; a weight would make PostgreSQL read every matching tsvector again to check it.
 Parts on other fields (source, id, url, tags, published ranges) are SQL conditions.
 
-Reading at scale (`statement`): the matches are counted exactly, and so are their stories,
-from a narrow list of the matches (seq, published, story); the expensive part, reading
-articles' tsvectors to rank them, is bounded.  When more than RANKED articles match, the
-ranked ones are the newest matches with a query word in the title and the newest
-matches, RANKED of each; sorted by date (or in index order when nothing is ranked) a
-grouped page is read from the first DATE_PREFIX matches when they hold enough stories.
+Reading at scale (`statement`): the matches are counted exactly, articles and stories,
+by scans of the GIN indexes' bitmaps; the expensive part, reading articles' tsvectors
+to rank them, is bounded.  When more than RANKED articles match, the ranked ones are the
+newest RANKED matches and the matches among the newest RANKED articles with a query word
+in the title; sorted by date (or in index order when nothing is ranked) a grouped page
+is read from the first DATE_PREFIX matches when they hold enough stories.
 """
 
 from __future__ import annotations
