@@ -208,8 +208,8 @@ class PostgresIndex(BatchWrites):
     def _analyze(self, unless_above: int | None = None) -> None:
         """ANALYZE, or with `unless_above`, only when the statistics counted no more rows
         than that (never analysed: -1): an import writes batch after batch, and renewing
-        them after each read a sample of 30,000 tsvectors each time.  Autovacuum renews
-        them as the table grows later."""
+        them after each read a sample of 30,000 tsvectors each time.  Autovacuum (on by
+        default) renews them as the table grows later."""
         with self._conn() as conn:
             if unless_above is not None:
                 counted = conn.execute("SELECT reltuples FROM pg_class "
@@ -234,20 +234,17 @@ class PostgresIndex(BatchWrites):
             return {row[0] for row in conn.execute("SELECT id FROM articles")}
 
     def frequencies(self, terms: Iterable[str]) -> dict[str, int]:
+        """How many articles hold each term in title or text: what a spelling repair
+        weighs its candidates by.  Whoosh adds the title's and the body's counts; here
+        one count of `doc`, which GIN answers without reading the articles' tsvectors."""
         wanted = sorted(set(terms))
         if not wanted:
             return {}
-        found: dict[str, int] = {}
-        with self._conn() as conn:
-            for term in wanted:
-                word = lexeme(term)
-                row = conn.execute(
-                    "SELECT count(*) FILTER (WHERE title_doc @@ %(any)s::tsquery) "
-                    "+ count(*) FILTER (WHERE doc @@ %(d)s::tsquery) FROM articles "
-                    "WHERE doc @@ %(any)s::tsquery",
-                    {"d": f"{word}:D", "any": word}).fetchone()
-                found[term] = int(row[0])
-        return found
+        with self._conn() as conn, conn.transaction():
+            _planned(conn)
+            return {term: int(conn.execute(
+                "SELECT count(*) FROM articles WHERE doc @@ %s::tsquery",
+                (lexeme(term),)).fetchone()[0]) for term in wanted}
 
     def readings(self) -> PostgresReadings:
         return PostgresReadings(self)
@@ -453,7 +450,8 @@ def _save_readings(conn: Any, target: object) -> None:
 def _planned(conn: Any) -> None:
     """How a search's statement is run (in its transaction).  The planner prices `@@` on a
     row as a cheap operator, not as the tsvector read out of line that it is, so with a
-    common word it picks a scan of the whole table: only the GIN indexes are let lead.
+    common word it picks a scan of the whole table, or of an index in date order that
+    checks row after row: only bitmap scans of the indexes are let lead.
     The matches' stories are counted in memory (64 MB), and compiling (JIT) costs more
     than it saves on statements of a few hundred milliseconds."""
     conn.execute("SET LOCAL enable_seqscan = off")

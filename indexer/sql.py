@@ -130,9 +130,9 @@ class PostgresDatabase(Database):
 
     def insert_integers(self, table: str, columns: Sequence[str],
                         rows: Iterable[Sequence[int]]) -> None:
-        """One statement over a bigint array a column: a statement a row (executemany,
-        even pipelined) cost 14 µs a row of the importing process's time, 68 rows an
-        article for story bands."""
+        """One statement over a bigint array a column, not a statement a row: story
+        bands are 68 rows an article, and their executemany (pipelined) took 4.9 s of a
+        5,000-article import's 28 s in a profile."""
         values = list(zip(*rows, strict=True)) or [() for _ in columns]
         arrays = ", ".join("%s::bigint[]" for _ in columns)
         self.conn.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM "
