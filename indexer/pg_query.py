@@ -47,6 +47,7 @@ DATE_PREFIX = 1000  # at least this many newest matches read for a grouped page
 WEIGHTS = {"title": "A", "author": "B", "section": "C", "body": "D"}
 COLUMN = {"doc": "doc", "title": "title_doc", "fields": "fields"}  # kind: its column
 _KIND = {"title": "title", "body": "doc", "author": "fields", "section": "fields"}
+_WORDS = (Term, ExpandingTerm, Phrase, Prefix, Wildcard)  # what a tsquery can ask
 
 
 class Unanswerable(ValueError):
@@ -109,9 +110,9 @@ class Translation:
             return ("sql", "TRUE")
         if node is NullQuery or isinstance(node, type(NullQuery)):
             return ("sql", "FALSE")
-        if field in WEIGHTS:
+        if field in WEIGHTS and isinstance(node, _WORDS):
             text = _lexemes(node)
-            if text is None:
+            if text is None:  # a phrase of stop words only
                 return ("sql", "FALSE")
             return self._field(field, text, positive)
         if isinstance(node, Phrase):
@@ -178,8 +179,7 @@ def _text_twin(node: Or) -> str | None:
     wanted: dict[str, set[str]] = {}
     for sub in node.subqueries:
         field = getattr(sub, "fieldname", None)
-        if field not in ("title", "body") or not isinstance(
-                sub, (Term, ExpandingTerm, Phrase, Prefix, Wildcard)):
+        if field not in ("title", "body") or not isinstance(sub, _WORDS):
             return None
         text = _lexemes(sub)
         if text is None:

@@ -69,3 +69,10 @@ def test_filters_are_applied_after_the_text_is_found():
                     by_date=False, group=True, facets=True, limit=10, offset=0)
     assert sql.count("WHERE doc @@ 'x'::tsquery OFFSET 0) x WHERE day BETWEEN 1 AND 2") >= 3
     assert "doc @@ 'x'::tsquery AND day" not in sql
+
+
+def test_a_range_over_a_text_field_is_refused_not_answered_empty():
+    from whoosh.query import TermRange
+
+    with pytest.raises(Unanswerable, match="TermRange"):
+        Translation().condition(TermRange("title", "а", "б"))
