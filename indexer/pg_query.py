@@ -44,6 +44,7 @@ from whoosh.query import (
 
 RANKED = 400  # at least this many matches ranked, and four times the page's end
 DATE_PREFIX = 1000  # at least this many newest matches read for a grouped page
+DENSE = 50  # a bitmap's row costs this many times less than a row checked in date order
 WEIGHTS = {"title": "A", "author": "B", "section": "C", "body": "D"}
 COLUMN = {"doc": "doc", "title": "title_doc", "fields": "fields"}  # kind: its column
 _KIND = {"title": "title", "body": "doc", "author": "fields", "section": "fields"}
@@ -231,28 +232,52 @@ _PAGE_COLUMNS = ("json_build_array(a.id, a.url, a.title, a.source, a.published_a
                  "a.story, p.score) ORDER BY p.n")
 
 
-def statement(found: str, filters: str, tr: Translation, *, rank: str | None, by_date: bool,
-              group: bool, facets: bool, limit: int, offset: int) -> str:
-    """One SELECT of (articles matched, hits: stories when grouped, the page as JSON,
-    matches a day, matches a source).  `found` is the query's condition, `filters` the
-    days and sources, applied to what the query's indexes found (OFFSET 0 keeps them
-    there): with a common word in a year, the planner took the year's 90,000 rows from
-    the day index and read each one's tsvector to check the word (0.9 s, not 0.1 s).
+def wanted(rank: str | None, group: bool, need: int) -> int:
+    """How many of the newest matches the page statement reads (RANKED, DATE_PREFIX)."""
+    if rank is not None:
+        return max(RANKED, 4 * need)
+    return max(DATE_PREFIX, 10 * need) if group else need
 
-    The matches are read by a few scans of the GIN indexes' bitmaps, each aggregated
-    as it goes (a count, a top-N sort), never kept as a whole: materializing 850,000
-    matches of a common word cost more than counting them twice."""
-    need = offset + limit
-    matches = (f"(SELECT seq, published, story, day, source FROM articles WHERE {found} "
-               f"OFFSET 0) x WHERE {filters}")
+
+def counting(found: str, filters: str, group: bool) -> str:
+    """The exact totals, (articles, stories), and the table's size as the planner's
+    statistics have it (pg_class.reltuples): the first of a search's two statements."""
     stories = ("count(DISTINCT story) FILTER (WHERE story <> 0) "
                "+ count(*) FILTER (WHERE story = 0)") if group else "count(*)"
-    ctes = [f"n AS MATERIALIZED (SELECT count(*) AS articles, {stories} AS stories "
-            f"FROM {matches})"]
+    return (f"SELECT count(*), {stories}, (SELECT reltuples FROM pg_class "
+            f"WHERE oid = 'articles'::regclass) FROM {_matches(found, filters)}")
+
+
+def dense(articles: int, table: float, wanted: int) -> bool:
+    """Whether the newest `wanted` matches are found faster by walking the articles in
+    date order, checking each (about wanted * table / articles rows, each one's tsvector
+    read out of line), than by sorting every match read from the bitmap: DENSE times
+    cheaper a row, measured at a million articles."""
+    return articles > 0 and wanted * max(table, articles) / articles * DENSE < articles
+
+
+def statement(found: str, filters: str, tr: Translation, *, counted: tuple[int, int],
+              rank: str | None, by_date: bool, group: bool, facets: bool, limit: int,
+              offset: int, walk: bool = False) -> str:
+    """The page as JSON, matches a day, matches a source: the second statement, given
+    `counting`'s totals.  `found` is the query's condition, `filters` the days and
+    sources, applied to what the query's indexes found (OFFSET 0 keeps them there): with
+    a common word in a year, the planner took the year's 90,000 rows from the day index
+    and read each one's tsvector to check the word (0.9 s, not 0.2 s).  `walk` (no
+    filters, a `dense` query): the newest matches are read in date order (the caller
+    lets the planner use an index scan for that).
+
+    The matches are read by scans of the GIN indexes' bitmaps, each aggregated as it
+    goes (a count, a top-N sort), never kept as a whole: materializing 850,000 matches
+    of a common word cost more than counting them twice."""
+    need = offset + limit
+    matches = _matches(found, filters)
+    newest = f"articles WHERE {found}" if walk else matches
+    ctes = [f"n AS (SELECT {tr.param(counted[0])}::bigint AS articles)"]
     if rank is None:
-        ctes += _ordered(tr, matches, NEWEST if by_date else "seq", group, need)
+        ctes += _ordered(tr, matches, newest, NEWEST if by_date else "seq", group, need)
     else:
-        ctes += _ranked(tr, found, filters, matches, rank, group, need, facets)
+        ctes += _ranked(tr, found, filters, newest, rank, group, need, facets)
     ctes.append(f"p AS (SELECT *, row_number() OVER (ORDER BY {_key(rank)}) AS n FROM g "
                 f"ORDER BY {_key(rank)} LIMIT {tr.param(limit)} OFFSET {tr.param(offset)})")
     facet_sql = "NULL, NULL"
@@ -262,30 +287,35 @@ def statement(found: str, filters: str, tr: Translation, *, rank: str | None, by
                      "WHERE day <> 0 GROUP BY day) x), "
                      "(SELECT json_object_agg(source, c) FROM (SELECT source, count(*) c "
                      "FROM f WHERE source <> '' GROUP BY source) x)")
-    return (f"WITH {', '.join(ctes)} SELECT (SELECT articles FROM n), "
-            f"(SELECT stories FROM n), "
+    return (f"WITH {', '.join(ctes)} SELECT "
             f"(SELECT json_agg({_PAGE_COLUMNS}) FROM p JOIN articles a ON a.seq = p.seq), "
             f"{facet_sql}")
+
+
+def _matches(found: str, filters: str) -> str:
+    return (f"(SELECT seq, published, story, day, source FROM articles WHERE {found} "
+            f"OFFSET 0) x WHERE {filters}")
 
 
 def _key(rank: str | None) -> str:
     return "score DESC, seq" if rank is not None else "o, seq"
 
 
-def _ordered(tr: Translation, matches: str, order: str, group: bool, need: int) -> list[str]:
+def _ordered(tr: Translation, matches: str, newest: str, order: str, group: bool,
+             need: int) -> list[str]:
     """Sorted by date or in index order: a top-N sort of the matches; grouped, the
     stories of the first DATE_PREFIX matches when they are enough for the page, else
     of all of them."""
     rank = "row_number() OVER (ORDER BY " + order + ")"
     if not group:
         return [f"g AS (SELECT seq, {rank} AS o, 0::real AS score FROM "
-                f"(SELECT seq, published FROM {matches} ORDER BY {order} "
+                f"(SELECT seq, published FROM {newest} ORDER BY {order} "
                 f"LIMIT {tr.param(need)}) t)"]
-    prefix = tr.param(max(DATE_PREFIX, 10 * need))
+    prefix = tr.param(wanted(None, True, need))
     enough = tr.param(need)
     return [
         f"o AS MATERIALIZED (SELECT seq, grp, {rank} AS o FROM "
-        f"(SELECT seq, published, {_GRP} AS grp FROM {matches} ORDER BY {order} "
+        f"(SELECT seq, published, {_GRP} AS grp FROM {newest} ORDER BY {order} "
         f"LIMIT {prefix}) t)",
         "og AS MATERIALIZED (SELECT DISTINCT ON (grp) seq, o FROM o ORDER BY grp, o)",
         f"oa AS MATERIALIZED (SELECT DISTINCT ON (grp) seq, o FROM "
@@ -296,13 +326,13 @@ def _ordered(tr: Translation, matches: str, order: str, group: bool, need: int) 
         "UNION ALL SELECT seq, o, 0::real FROM oa)"]
 
 
-def _ranked(tr: Translation, found: str, filters: str, matches: str, rank: str, group: bool,
+def _ranked(tr: Translation, found: str, filters: str, newest: str, rank: str, group: bool,
             need: int, facets: bool) -> list[str]:
     """Relevance: the newest `bound` matches ranked (all of them when there are no
     more), and the matches among the newest `bound` articles with a query word in the
     title: ts_rank_cd reads each one's tsvector, so only these few are read."""
-    bound = tr.param(max(RANKED, 4 * need))
-    picks = [f"(SELECT seq FROM {matches} ORDER BY {NEWEST} LIMIT {bound})"]
+    bound = tr.param(wanted(rank, group, need))
+    picks = [f"(SELECT seq FROM {newest} ORDER BY {NEWEST} LIMIT {bound})"]
     titles = tr.title_query()
     if titles:
         picks.append(f"(SELECT seq FROM (SELECT seq, published, story, day, source "

@@ -41,7 +41,15 @@ from indexer.analysis import STOP_WORDS
 from indexer.article import Article
 from indexer.backend import BatchWrites, Hit, IndexBusy, IndexMissing, SearchPage, Write
 from indexer.i18n import _
-from indexer.pg_query import Translation, Unanswerable, lexeme, statement
+from indexer.pg_query import (
+    Translation,
+    Unanswerable,
+    counting,
+    dense,
+    lexeme,
+    statement,
+    wanted,
+)
 from indexer.sql import SCHEMA_LOCK, SchemaNewer, forget, location, migrate
 from indexer.stories import story_number
 
@@ -253,8 +261,8 @@ class PostgresIndex(BatchWrites):
                sources: list[str] | None = None, sort: str = "relevance", limit: int = 10,
                offset: int = 0, ids: list[str] | None = None, group: bool = False,
                facets: bool = False) -> SearchPage:
-        """One statement (indexer/pg_query.py builds it): the matches counted exactly,
-        a bounded set of them ranked or sorted, the page read from that."""
+        """Two statements (indexer/pg_query.py builds them) in one snapshot: the matches
+        counted exactly, then a bounded set of them ranked or sorted into the page."""
         if ids is not None and not ids:
             return SearchPage(total=0)
         tr = Translation()
@@ -271,12 +279,23 @@ class PostgresIndex(BatchWrites):
             filters.append(f"day BETWEEN {tr.param(_day(day_from) if day_from else 0)} "
                            f"AND {tr.param(_day(day_to) if day_to else 99991231)}")
         rank = tr.rank_query() if sort != "date" else None
-        sql = statement(" AND ".join(found), " AND ".join(filters) or "TRUE", tr,
-                        rank=rank, by_date=sort == "date", group=group, facets=facets,
-                        limit=max(0, limit), offset=max(0, offset))
+        where, only = " AND ".join(found), " AND ".join(filters) or "TRUE"
         with self._conn() as conn, conn.transaction():
+            # both statements see one snapshot: the page agrees with the totals
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             _planned(conn)
-            articles, total, rows, days, by_source = conn.execute(sql, tr.params).fetchone()
+            articles, total, table = conn.execute(counting(where, only, group),
+                                                  tr.params).fetchone()
+            if not articles:
+                return SearchPage(total=0, articles=0)
+            walk = not filters and ids is None and dense(
+                articles, table, wanted(rank, group, offset + max(0, limit)))
+            if walk:
+                conn.execute("SET LOCAL enable_indexscan = on")
+            rows, days, by_source = conn.execute(statement(
+                where, only, tr, counted=(articles, total), rank=rank, by_date=sort == "date",
+                group=group, facets=facets, limit=max(0, limit), offset=max(0, offset),
+                walk=walk), tr.params).fetchone()
         hits = [Hit(id=r[0], url=r[1], title=r[2], source=r[3], published=r[4],
                     score=round(float(r[6]), 4) if sort != "date" else None,
                     story=f"{int(r[5]):012x}" if r[5] else None)
