@@ -60,6 +60,7 @@ MAX_LEXEME = 2000  # bytes; PostgreSQL refuses lexemes over 2047
 WRITE_LOCK = SCHEMA_LOCK  # pg_advisory_xact_lock key: "newsmon"
 COLUMNS = ("id", "url", "source", "title", "published", "published_at", "day", "story",
            "tags", "doc", "fields", "title_doc")
+STORY = COLUMNS.index("story")
 _WORD = re.compile(r"\w+")
 _POOLS: dict[str, Any] = {}
 
@@ -447,6 +448,12 @@ def _flush(conn: Any, pending: dict[str, tuple], replace: bool = True) -> None:
         with cur.copy(f"COPY articles ({', '.join(COLUMNS)}) FROM STDIN") as copy:
             for row in pending.values():
                 copy.write_row(row)
+        # a story these rows share with each other or with rows already there: `multi`
+        stories = sorted({row[STORY] for row in pending.values()} - {0})
+        if stories:
+            cur.execute("UPDATE articles SET multi = true WHERE NOT multi AND story IN ("
+                        "SELECT story FROM articles WHERE story = ANY(%s) "
+                        "GROUP BY story HAVING count(*) > 1)", (stories,))
     pending.clear()
 
 

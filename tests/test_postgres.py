@@ -164,6 +164,38 @@ def test_writes_replace_and_delete(tmp_path, database):
     assert index.compact() == 0
 
 
+def test_a_story_written_over_several_writes_is_counted_once(database):
+    """The first article of a story is written alone; its reprints come in later writes,
+    one replaced, one deleted: the grouped total stays one story (migration 004's
+    `multi`, which lets the count skip DISTINCT for stories of one article)."""
+    from indexer.article import Article, article_id
+    from indexer.postgres_index import PostgresIndex
+    from search.query import build
+
+    def article(n: int) -> Article:
+        url = f"https://x.example/{n}/"
+        return Article(id=article_id(url), url=url, source="x", title=f"Школа {n}",
+                       body="В городе открылась новая школа", lead=None, published=None)
+
+    index = PostgresIndex(database)
+    schema = index.query_schema()
+    first, second, third, alone = article(1), article(2), article(3), article(4)
+    story = first.id[:12]
+    index.add([first, alone], {first.id: story})
+    index.add([second], {second.id: story})
+    index.update([third], {third.id: story})
+    index.update([second], {second.id: story})  # written again: still one story
+
+    def totals() -> tuple[int, int]:
+        page = index.search(build("школа", schema), group=True)
+        return page.articles, page.total
+
+    assert totals() == (4, 2)
+    index.delete([first.id])
+    assert totals() == (3, 2)
+    index.close()
+
+
 def test_migrations_from_empty_and_from_older(database):
     from indexer.postgres_index import IndexNewer, PostgresIndex
     from indexer.sql import latest_version, migrate
