@@ -252,7 +252,8 @@ class Archive:
                 return self.save(article, html, fetched_urls)
         old = self.db.execute(f"SELECT {', '.join(_COMPARED)} FROM articles WHERE id = ?",
                               (article.id,)).fetchone()
-        return self._write(article, tuple(old) if old else None, html, fetched_urls)
+        return self._write(article, _row(article), tuple(old) if old else None, html,
+                           fetched_urls)
 
     def save_many(self, articles: Sequence[Article]) -> list[str]:
         """save() of each (no HTML: an import), in the open transaction: the stored rows
@@ -272,13 +273,14 @@ class Archive:
         states = []
         with self.db.pipeline():
             for article in articles:
-                states.append(self._write(article, olds.get(article.id)))
-                olds[article.id] = _compared(article)  # the same id again: this version
+                row = _row(article)
+                states.append(self._write(article, row, olds.get(article.id)))
+                # the same id again in the batch: compared with this version
+                olds[article.id] = tuple(row[c] for c in _COMPARED)
         return states
 
-    def _write(self, article: Article, old: tuple | None, html: bytes | None = None,
-               fetched_urls: Iterable[str] = ()) -> str:
-        row = _row(article)
+    def _write(self, article: Article, row: dict[str, object], old: tuple | None,
+               html: bytes | None = None, fetched_urls: Iterable[str] = ()) -> str:
         state = "new" if old is None else (
             "unchanged" if old == tuple(row[c] for c in _COMPARED) else "updated")
         if state != "unchanged":
@@ -722,11 +724,6 @@ def _hints(raw: str | None, feed_text: str | None = None) -> dict:
     if feed_text and "full_text" not in data:  # a frontier row written by an older newsmon
         data = {**data, "full_text": feed_text, "listed": True}
     return data
-
-
-def _compared(article: Article) -> tuple:
-    row = _row(article)
-    return tuple(row[c] for c in _COMPARED)
 
 
 def _row(article: Article) -> dict[str, object]:

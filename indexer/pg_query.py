@@ -258,16 +258,16 @@ def dense(articles: int, table: float, wanted: int) -> bool:
     return articles > 0 and wanted * max(table, articles) / articles * DENSE < articles
 
 
-def statement(found: str, filters: str, tr: Translation, *, counted: tuple[int, int],
+def statement(found: str, filters: str, tr: Translation, *, articles: int,
               rank: str | None, by_date: bool, group: bool, facets: bool, limit: int,
               offset: int, walk: bool = False) -> str:
     """The page as JSON, matches a day, matches a source: the second statement, given
-    `counting`'s totals.  `found` is the query's condition, `filters` the days and
-    sources, applied to what the query's indexes found (OFFSET 0 keeps them there): with
-    a common word in a year, the planner took the year's 90,000 rows from the day index
-    and read each one's tsvector to check the word (0.9 s, not 0.2 s).  `walk` (no
-    filters, a `dense` query): the newest matches are read in date order (the caller
-    lets the planner use an index scan for that).
+    `counting`'s count of matching `articles`.  `found` is the query's condition,
+    `filters` the days and sources, applied to what the query's indexes found (OFFSET 0
+    keeps them there): with a common word in a year, the planner took the year's 90,000
+    rows from the day index and read each one's tsvector to check the word (0.9 s, not
+    0.2 s).  `walk` (no filters, a `dense` query): the newest matches are read in date
+    order (the caller lets the planner use an index scan for that).
 
     The matches are read by scans of the GIN indexes' bitmaps, each aggregated as it
     goes (a count, a top-N sort), never kept as a whole: materializing 850,000 matches
@@ -275,16 +275,17 @@ def statement(found: str, filters: str, tr: Translation, *, counted: tuple[int, 
     need = offset + limit
     matches = _matches(found, filters)
     newest = f"articles WHERE {found}" if walk else matches
-    ctes = [f"n AS (SELECT {tr.param(counted[0])}::bigint AS articles)"]
     if rank is None:
-        ctes += _ordered(tr, matches, newest, NEWEST if by_date else "seq", group, need)
+        ctes = _ordered(tr, matches, newest, NEWEST if by_date else "seq", group, need,
+                        articles)
     else:
-        ctes += _ranked(tr, found, filters, newest, rank, group, need, facets)
+        ctes = _ranked(tr, found, filters, newest, rank, group, need, facets)
     ctes.append(f"p AS (SELECT *, row_number() OVER (ORDER BY {_key(rank)}) AS n FROM g "
                 f"ORDER BY {_key(rank)} LIMIT {tr.param(limit)} OFFSET {tr.param(offset)})")
     facet_sql = "NULL, NULL"
     if facets:
-        ctes.append(_facet_rows(matches, rank, group))
+        ranked_all = rank is not None and articles <= wanted(rank, group, need)
+        ctes.append(_facet_rows(matches, group, ranked_all))
         facet_sql = ("(SELECT json_object_agg(day, c) FROM (SELECT day, count(*) c FROM f "
                      "WHERE day <> 0 GROUP BY day) x), "
                      "(SELECT json_object_agg(source, c) FROM (SELECT source, count(*) c "
@@ -304,7 +305,7 @@ def _key(rank: str | None) -> str:
 
 
 def _ordered(tr: Translation, matches: str, newest: str, order: str, group: bool,
-             need: int) -> list[str]:
+             need: int, articles: int) -> list[str]:
     """Sorted by date or in index order: a top-N sort of the matches; grouped, the
     stories of the first DATE_PREFIX matches when they are enough for the page, else
     of all of them."""
@@ -313,17 +314,19 @@ def _ordered(tr: Translation, matches: str, newest: str, order: str, group: bool
         return [f"g AS (SELECT seq, {rank} AS o, 0::real AS score FROM "
                 f"(SELECT seq, published FROM {newest} ORDER BY {order} "
                 f"LIMIT {tr.param(need)}) t)"]
-    prefix = tr.param(wanted(None, True, need))
-    enough = tr.param(need)
-    return [
+    prefix = wanted(None, True, need)
+    ctes = [
         f"o AS MATERIALIZED (SELECT seq, grp, {rank} AS o FROM "
         f"(SELECT seq, published, {_GRP} AS grp FROM {newest} ORDER BY {order} "
-        f"LIMIT {prefix}) t)",
-        "og AS MATERIALIZED (SELECT DISTINCT ON (grp) seq, o FROM o ORDER BY grp, o)",
+        f"LIMIT {tr.param(prefix)}) t)",
+        "og AS MATERIALIZED (SELECT DISTINCT ON (grp) seq, o FROM o ORDER BY grp, o)"]
+    if articles <= prefix:  # the prefix holds every match
+        return [*ctes, "g AS (SELECT seq, o, 0::real AS score FROM og)"]
+    return [
+        *ctes,
         f"oa AS MATERIALIZED (SELECT DISTINCT ON (grp) seq, o FROM "
         f"(SELECT seq, {_GRP} AS grp, {rank} AS o FROM {matches}) t "
-        f"WHERE (SELECT count(*) FROM og) < {enough} "
-        f"AND (SELECT count(*) FROM o) < (SELECT articles FROM n) ORDER BY grp, o)",
+        f"WHERE (SELECT count(*) FROM og) < {tr.param(need)} ORDER BY grp, o)",
         "g AS (SELECT seq, o, 0::real AS score FROM og WHERE NOT EXISTS (SELECT FROM oa) "
         "UNION ALL SELECT seq, o, 0::real FROM oa)"]
 
@@ -354,16 +357,12 @@ def _ranked(tr: Translation, found: str, filters: str, newest: str, rank: str, g
          if group else "g AS (SELECT seq, score FROM r)")]
 
 
-def _facet_rows(matches: str, rank: str | None, group: bool) -> str:
+def _facet_rows(matches: str, group: bool, ranked_all: bool) -> str:
     """The rows facets count: every match, or one per story (its best ranked article
     when all were ranked, else its newest)."""
     if not group:
         return f"f AS (SELECT day, source FROM {matches})"
-    newest = (f"SELECT DISTINCT ON (grp) day, source FROM (SELECT {_GRP} AS grp, published, "
-              f"seq, day, source FROM {matches}) y ORDER BY grp, {NEWEST}")
-    if rank is None:
-        return f"f AS ({newest})"
-    return ("f AS (SELECT day, source FROM (SELECT DISTINCT ON (grp) day, source FROM r "
-            "ORDER BY grp, score DESC, seq) x WHERE (SELECT count(*) FROM r) = "
-            f"(SELECT articles FROM n) UNION ALL SELECT day, source FROM ({newest}) y "
-            "WHERE (SELECT count(*) FROM r) < (SELECT articles FROM n))")
+    if ranked_all:
+        return "f AS (SELECT DISTINCT ON (grp) day, source FROM r ORDER BY grp, score DESC, seq)"
+    return (f"f AS (SELECT DISTINCT ON (grp) day, source FROM (SELECT {_GRP} AS grp, "
+            f"published, seq, day, source FROM {matches}) y ORDER BY grp, {NEWEST})")

@@ -294,7 +294,7 @@ class PostgresIndex(BatchWrites):
             if walk:
                 conn.execute("SET LOCAL enable_indexscan = on")
             rows, days, by_source = conn.execute(statement(
-                where, only, tr, counted=(articles, total), rank=rank, by_date=sort == "date",
+                where, only, tr, articles=articles, rank=rank, by_date=sort == "date",
                 group=group, facets=facets, limit=max(0, limit), offset=max(0, offset),
                 walk=walk), tr.params).fetchone()
         hits = [Hit(id=r[0], url=r[1], title=r[2], source=r[3], published=r[4],

@@ -69,7 +69,7 @@ def test_filters_are_applied_after_the_text_is_found():
     fenced = "WHERE doc @@ 'x'::tsquery OFFSET 0) x WHERE day BETWEEN 1 AND 2"
     assert fenced in counting("doc @@ 'x'::tsquery", "day BETWEEN 1 AND 2", True)
     sql = statement("doc @@ 'x'::tsquery", "day BETWEEN 1 AND 2", Translation(),
-                    counted=(5000, 4000), rank="'x'", by_date=False, group=True,
+                    articles=5000, rank="'x'", by_date=False, group=True,
                     facets=True, limit=10, offset=0)
     assert sql.count(fenced) >= 2
     assert "doc @@ 'x'::tsquery AND day" not in sql
@@ -81,7 +81,7 @@ def test_common_words_are_walked_in_date_order_rare_ones_sorted():
     assert dense(850_000, 1_000_000, 400)  # the newest 400 within the first ~470 rows
     assert not dense(16_000, 1_000_000, 400)  # 25,000 rows to check: sort the bitmap's
     assert not dense(0, 1_000_000, 10)
-    walked = statement("doc @@ 'x'::tsquery", "TRUE", Translation(), counted=(9, 9),
+    walked = statement("doc @@ 'x'::tsquery", "TRUE", Translation(), articles=9,
                        rank=None, by_date=True, group=False, facets=False, limit=10,
                        offset=0, walk=True)
     assert "FROM articles WHERE doc @@ 'x'::tsquery ORDER BY published DESC" in walked
