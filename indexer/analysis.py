@@ -131,6 +131,9 @@ class ReadingsCache:
         self.lemmas: dict[str, tuple[str, ...]] = {}  # word -> its index forms
         self.forms: dict[str, frozenset[str]] = {}  # lemma -> every form of it
         self._unsaved: dict[str, tuple[str, ...]] = {}  # not yet in a readings file
+        # a backend's own rendering of a word's forms (PostgreSQL's quoted lexemes), made
+        # from `lemmas` and so kept and dropped with them
+        self.rendered: dict[str, tuple[str, ...]] = {}
         self._saved_to: object = None  # where readings were saved last
 
     def read(self, word: str) -> tuple[str, ...]:
@@ -142,6 +145,7 @@ class ReadingsCache:
         """Read a word in the dictionary and keep its forms, unsaved."""
         if len(self.lemmas) > self.limit:
             self.lemmas.clear()
+            self.rendered.clear()
         forms = self.lemmas[word] = self._unsaved[word] = lemmas(word)
         return forms
 
@@ -163,6 +167,7 @@ class ReadingsCache:
                forms_of: dict[str, frozenset[str]]) -> None:
         """Results kept from an earlier run: no dictionary is loaded for them."""
         self.lemmas.update(lemmas_of)
+        self.rendered.clear()
         self._unsaved.update(lemmas_of)
         self.forms.update(forms_of)
 
@@ -183,6 +188,7 @@ class ReadingsCache:
         """Readings a bulk worker made and saved to `target`: the next workers, forked
         from this process, start with them instead of reading the same words again."""
         self.lemmas.update(readings)
+        self.rendered.clear()
         if target != self._saved_to:
             self._unsaved.update(readings)
 

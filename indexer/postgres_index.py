@@ -386,23 +386,57 @@ def _row(article: Article, story: str | None) -> tuple:
 def tsvector(fields: list[tuple[str, str]]) -> str:
     """The tsvector literal of these (text, weight) fields, laid out one after another a
     position apart: each word's index forms (indexer/analysis.py, as Whoosh indexes them)
-    at the word's position (1-based; stop words keep their place, so phrases keep gaps)."""
+    at the word's position (1-based; stop words keep their place, so phrases keep gaps).
+    Import spends most of its time here, so a word as written is looked up once in the
+    cache of quoted forms (_rendered) and positions are strings made once (_marks)."""
     table: dict[str, list[str]] = {}
-    cache = analysis.READINGS
-    get, remember = cache.lemmas.get, cache.remember
+    rendered = analysis.READINGS.rendered
     start = 1
     for text, weight in fields:
+        marks = _marks(weight)
         pos = start
         for raw in _WORD.findall(text):
-            word = raw.lower()
-            if word not in STOP_WORDS:
-                mark = f"{min(pos, MAX_POS)}{weight}"
-                for form in get(word) or remember(word):
-                    table.setdefault(form, []).append(mark)
+            forms = rendered.get(raw)
+            if forms is None:
+                forms = _rendered(raw)
+            if forms:
+                mark = marks[pos if pos < MAX_POS else MAX_POS]
+                for form in forms:
+                    found = table.get(form)
+                    if found is None:
+                        table[form] = [mark]
+                    else:
+                        found.append(mark)
             pos += 1
         start = pos + 1
-    return " ".join(f"{lexeme(form)}:{','.join(marks[:256])}" for form, marks in table.items()
-                    if len(form.encode()) <= MAX_LEXEME)
+    return " ".join(f"{form}:{','.join(marks[:256])}" for form, marks in table.items())
+
+
+def _rendered(raw: str) -> tuple[str, ...]:
+    """A word's index forms as tsvector lexemes, kept under the word as written and
+    lower-cased (Whoosh lower-cases each word found, so «İ» stays one word): none for a
+    stop word or a form longer than PostgreSQL takes.  Read through the readings cache,
+    which the readings table is written from."""
+    cache = analysis.READINGS
+    word = raw.lower()
+    found = cache.rendered.get(word)
+    if found is None:
+        found = () if word in STOP_WORDS else tuple(
+            lexeme(form) for form in cache.lemmas.get(word) or cache.remember(word)
+            if len(form.encode()) <= MAX_LEXEME)
+        cache.rendered[word] = found
+    cache.rendered[raw] = found
+    return found
+
+
+_MARKS: dict[str, list[str]] = {}  # weight -> "1A", "2A", … up to MAX_POS
+
+
+def _marks(weight: str) -> list[str]:
+    found = _MARKS.get(weight)
+    if found is None:
+        found = _MARKS[weight] = [f"{pos}{weight}" for pos in range(MAX_POS + 1)]
+    return found
 
 
 class _Flusher:

@@ -92,3 +92,29 @@ def test_a_range_over_a_text_field_is_refused_not_answered_empty():
 
     with pytest.raises(Unanswerable, match="TermRange"):
         Translation().condition(TermRange("title", "а", "б"))
+
+
+def test_rows_index_the_forms_and_positions_whoosh_does():
+    """The tsvector a row is written with (indexer/postgres_index.py) holds every index form
+    Whoosh's tokenizer gives, at its position (+1: tsvector counts from 1), whatever the
+    case a word is written in; stop words keep their place; a second field starts a
+    position after the first and carries its weight."""
+    from indexer.analysis import RussianTokenizer
+    from indexer.postgres_index import tsvector
+
+    body = ("Школа и ШКОЛЫ: в школе İstanbul-овские Учителя учат; школа учителей "
+            "Донская школа.")
+    title = "Учителя Дона"
+    parsed = {}
+    for part in tsvector([(title, "A"), (body, "")]).split(" "):
+        lexeme, _, marks = part.rpartition(":")
+        parsed[lexeme.strip("'")] = marks.split(",")
+    expected: dict[str, list[str]] = {}
+    for form, positions in RussianTokenizer().positions(title).items():
+        expected.setdefault(form, []).extend(f"{p + 1}A" for p in positions)
+    offset = len(title.split()) + 2  # the title's words, then a position apart
+    for form, positions in RussianTokenizer().positions(body).items():
+        expected.setdefault(form, []).extend(str(p + offset) for p in positions)
+    assert parsed == expected
+    assert parsed["школа"] == ["4", "6", "8", "13", "16"]  # «и», «в» counted, not indexed
+    assert parsed["учитель"][0] == "1A"
