@@ -104,10 +104,10 @@ def scale(url: str, k: int) -> int:
             conn.execute(f"DROP INDEX {name}")
         conn.execute(
             "INSERT INTO articles (id, url, source, title, published, published_at, day, "
-            "story, multi, tags, doc, fields, title_doc) SELECT a.id || '-' || k, "
+            "story, multi, tags, doc, fields, title_doc, pairs) SELECT a.id || '-' || k, "
             "a.url || '#' || k, source, title, published, published_at, day, CASE WHEN "
             "story <> 0 THEN story + k * 281474976710656 ELSE 0 END, multi, tags, doc, "
-            f"fields, title_doc FROM articles a, {copies}")
+            f"fields, title_doc, pairs FROM articles a, {copies}")
         conn.execute(
             "INSERT INTO archive.articles (id, url, source, title, lead, body, published, "
             "modified, author, section, tags, language, fetched, indexed, archived) "

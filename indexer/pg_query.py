@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from itertools import pairwise
 from typing import Any
 
 from whoosh.query import (
@@ -46,7 +47,8 @@ RANKED = 400  # at least this many matches ranked, and four times the page's end
 DATE_PREFIX = 1000  # at least this many newest matches read for a grouped page
 DENSE = 50  # a bitmap's row costs this many times less than a row checked in date order
 WEIGHTS = {"title": "A", "author": "B", "section": "C", "body": "D"}
-COLUMN = {"doc": "doc", "title": "title_doc", "fields": "fields"}  # kind: its column
+COLUMN = {"doc": "doc", "title": "title_doc", "fields": "fields",  # kind: its column
+          "pairs": "pairs"}
 _KIND = {"title": "title", "body": "doc", "author": "fields", "section": "fields"}
 _WORDS = (Term, ExpandingTerm, Phrase, Prefix, Wildcard)  # what a tsquery can ask
 
@@ -59,7 +61,8 @@ class Translation:
     """A whoosh.query tree as one SQL condition with named parameters.  A subtree over one
     tsvector column is one tsquery on it; other fields are columns."""
 
-    def __init__(self) -> None:
+    def __init__(self, pairs: frozenset[str] = frozenset()) -> None:
+        self.pairs = pairs  # the query's phrase words among the index's pair words
         self.params: dict[str, Any] = {}
         self.positive: list[str] = []  # doc's tsquery of the parts outside NOT: ranking
         self.titles: list[str] = []  # title_doc's tsquery of the same: ranked candidates
@@ -88,7 +91,7 @@ class Translation:
         if isinstance(node, Or):
             twin = _text_twin(node)
             if twin is not None:
-                return self._text(twin, positive)
+                return (positive and self._paired(node, twin)) or self._text(twin, positive)
         if isinstance(node, (And, Or)):
             parts = [self._node(q, positive) for q in node.subqueries]
             if not parts:
@@ -155,6 +158,27 @@ class Translation:
             self.positive.append(text)
             self.titles.append(text)
         return ("doc", text)
+
+    def _paired(self, node: Or, phrase: str) -> tuple[str, str] | None:
+        """A phrase of pair words (migration 005) looked up by its neighbouring pairs: two
+        words exactly, without re-reading any tsvector; more than two, by re-reading only
+        the articles that hold every pair.  Not under NOT: `NOT pairs @@ …` would read the
+        pairs of every article the rest matches.  Its ranked candidates by title are the
+        articles with all its words in the title: checking the phrase in every such title
+        is the same re-reading."""
+        words = {tuple(w for w in sub.words if w) for sub in node.subqueries
+                 if isinstance(sub, Phrase)}
+        if len(words) != 1 or len(node.subqueries) != 2:
+            return None
+        (found,) = words
+        if len(found) < 2 or not set(found) <= self.pairs:
+            return None
+        self.positive.append(phrase)
+        self.titles.append("(" + " & ".join(lexeme(w) for w in dict.fromkeys(found)) + ")")
+        pairs = " & ".join(lexeme(f"{a} {b}") for a, b in pairwise(found))
+        if len(found) == 2:
+            return ("pairs", f"({pairs})")
+        return ("sql", f"({self._sql('pairs', f'({pairs})')} AND {self._sql('doc', phrase)})")
 
     def _field(self, field: str, text: str, positive: bool) -> tuple[str, str]:
         kind = _KIND[field]

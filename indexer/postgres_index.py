@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
-from whoosh.query import Query
+from whoosh.query import Phrase, Query
 
 from indexer import analysis
 from indexer.analysis import STOP_WORDS
@@ -59,7 +59,14 @@ MAX_POS = 16383  # PostgreSQL's largest tsvector position
 MAX_LEXEME = 2000  # bytes; PostgreSQL refuses lexemes over 2047
 WRITE_LOCK = SCHEMA_LOCK  # pg_advisory_xact_lock key: "newsmon"
 COLUMNS = ("id", "url", "source", "title", "published", "published_at", "day", "story",
-           "tags", "doc", "fields", "title_doc")
+           "tags", "doc", "fields", "title_doc", "pairs")
+# pair_words (migration 005): chosen when a write leaves the index with PAIRS_FROM articles
+# or more (up to PAIRS_UNTIL: a larger index gets them when rebuilt), the PAIR_WORDS words
+# in most articles and in PAIR_SHARE of them at least
+PAIRS_FROM = 2000
+PAIRS_UNTIL = 20_000
+PAIR_WORDS = 1000
+PAIR_SHARE = 0.05
 STORY = COLUMNS.index("story")
 _WORD = re.compile(r"\w+")
 _POOLS: dict[str, Any] = {}
@@ -152,19 +159,25 @@ class PostgresIndex(BatchWrites):
             target = self._target(conn)
             pending: dict[str, tuple] = {}
             written = 0
+            words = _pair_words(conn)
 
             def write(article: Article, is_new: bool, story: str | None = None) -> None:
-                nonlocal pending, written
+                nonlocal pending, written, words
                 written += 1
                 pending.pop(article.id, None)  # written twice: the last one, in order
-                pending[article.id] = _row(article, story)
+                pending[article.id] = _row(article, story, words)
                 if len(pending) >= FLUSH:
                     flusher.send(pending)
                     pending = {}
+                    if not words:
+                        flusher.wait()
+                        words = _choose_pairs(conn)
 
             yield write
             flusher.send(pending)
             flusher.wait()
+            if not words:
+                _choose_pairs(conn)
             _save_readings(conn, target)
         analysis.READINGS.mark_saved(target)
         if bulk and written:
@@ -189,14 +202,18 @@ class PostgresIndex(BatchWrites):
             _lock(conn)
             target = self._target(conn)
             conn.execute("DELETE FROM articles")
+            words = _pair_words(conn)  # kept; an index upgraded to them chooses them now
             pending: dict[str, tuple] = {}
             for article in articles:
                 pending.pop(article.id, None)
-                pending[article.id] = _row(article, story_of(article.id))
+                pending[article.id] = _row(article, story_of(article.id), words)
                 total += 1
                 if len(pending) >= min(batch, FLUSH):
                     _flush(conn, pending, replace=False)
+                    words = words or _choose_pairs(conn)
             _flush(conn, pending, replace=False)
+            if not words:
+                _choose_pairs(conn)
             _save_readings(conn, target)
             conn.execute("UPDATE index_meta SET value = '1' WHERE key = 'readings_complete'")
         analysis.READINGS.mark_saved(target)
@@ -266,24 +283,29 @@ class PostgresIndex(BatchWrites):
         counted exactly, then a bounded set of them ranked or sorted into the page."""
         if ids is not None and not ids:
             return SearchPage(total=0)
-        tr = Translation()
-        try:
-            found = [tr.condition(query)]
-        except Unanswerable as exc:
-            raise IndexMissing(str(exc)) from None
-        if ids is not None:  # a watch list's few new articles: read by id first
-            found.append(f"id = ANY({tr.param(list(ids))})")
-        filters = []
-        if sources:
-            filters.append(f"source = ANY({tr.param(list(sources))})")
-        if day_from or day_to:
-            filters.append(f"day BETWEEN {tr.param(_day(day_from) if day_from else 0)} "
-                           f"AND {tr.param(_day(day_to) if day_to else 99991231)}")
-        rank = tr.rank_query() if sort != "date" else None
-        where, only = " AND ".join(found), " AND ".join(filters) or "TRUE"
+        phrased = sorted({w for leaf in query.leaves() if isinstance(leaf, Phrase)
+                          for w in leaf.words if w})
         with self._conn() as conn, conn.transaction():
             # both statements see one snapshot: the page agrees with the totals
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            pairs = frozenset(word for word, in conn.execute(
+                "SELECT word FROM pair_words WHERE word = ANY(%s)", (phrased,))) \
+                if phrased else frozenset()
+            tr = Translation(pairs)
+            try:
+                found = [tr.condition(query)]
+            except Unanswerable as exc:
+                raise IndexMissing(str(exc)) from None
+            if ids is not None:  # a watch list's few new articles: read by id first
+                found.append(f"id = ANY({tr.param(list(ids))})")
+            filters = []
+            if sources:
+                filters.append(f"source = ANY({tr.param(list(sources))})")
+            if day_from or day_to:
+                filters.append(f"day BETWEEN {tr.param(_day(day_from) if day_from else 0)} "
+                               f"AND {tr.param(_day(day_to) if day_to else 99991231)}")
+            rank = tr.rank_query() if sort != "date" else None
+            where, only = " AND ".join(found), " AND ".join(filters) or "TRUE"
             _planned(conn)
             articles, total, table = conn.execute(counting(where, only, group),
                                                   tr.params).fetchone()
@@ -371,45 +393,95 @@ class PostgresReadings:
 # --- rows -------------------------------------------------------------------------------------
 
 
-def _row(article: Article, story: str | None) -> tuple:
+def _row(article: Article, story: str | None, words: frozenset[str] = frozenset()) -> tuple:
+    """`words`: the pair words, quoted (_pair_words)."""
     published = article.published
     body = f"{article.lead}\n\n{article.body}" if article.lead else article.body
     tags = sorted({t.replace(",", " ").strip().lower() for t in article.tags} - {""})
+    pairs: set[str] = set()
+    doc = _table([(article.title, "A"), (body, "")], words, pairs)
     return (article.id, article.url, article.source or "", article.title, published,
             published.isoformat() if published else None,
             _day(published.date()) if published else 0, story_number(story), tags,
-            tsvector([(article.title, "A"), (body, "")]),
-            tsvector([(article.author or "", "B"), (article.section or "", "C")]),
-            tsvector([(article.title, "")]))
+            _literal(doc), tsvector([(article.author or "", "B"), (article.section or "", "C")]),
+            tsvector([(article.title, "")]), " ".join(pairs))
 
 
 def tsvector(fields: list[tuple[str, str]]) -> str:
     """The tsvector literal of these (text, weight) fields, laid out one after another a
     position apart: each word's index forms (indexer/analysis.py, as Whoosh indexes them)
-    at the word's position (1-based; stop words keep their place, so phrases keep gaps).
-    Import spends most of its time here, so a word as written is looked up once in the
-    cache of quoted forms (_rendered) and positions are strings made once (_marks)."""
+    at the word's position (1-based; stop words keep their place, so phrases keep gaps)."""
+    return _literal(_table(fields))
+
+
+def _table(fields: list[tuple[str, str]], words: frozenset[str] = frozenset(),
+           pairs: set[str] | None = None) -> dict[str, list[str]]:
+    """Quoted lexeme -> its positions, as tsvector() writes them; with `words` (the pair
+    words, quoted), also each pair of them side by side into `pairs` (see _pairs, which
+    reads the same off a written tsvector).  Import spends most of its time here, so a
+    word as written is looked up once in the cache of quoted forms (_rendered),
+    positions are strings made once (_marks) and the pairs are found on the way."""
     table: dict[str, list[str]] = {}
     rendered = analysis.READINGS.rendered
     start = 1
     for text, weight in fields:
         marks = _marks(weight)
         pos = start
+        before: list[str] = []  # the pair words at the position before
         for raw in _WORD.findall(text):
             forms = rendered.get(raw)
             if forms is None:
                 forms = _rendered(raw)
+            here: list[str] = []
             if forms:
                 mark = marks[pos if pos < MAX_POS else MAX_POS]
                 for form in forms:
                     found = table.get(form)
                     if found is None:
-                        table[form] = [mark]
+                        found = table[form] = [mark]
                     else:
                         found.append(mark)
+                    if form in words and len(found) <= 256 and pos < MAX_POS:
+                        here.append(form)
+                        for first in before:
+                            pairs.add(f"{first[:-1]} {form[1:]}")  # type: ignore[union-attr]
+            before = here
             pos += 1
         start = pos + 1
+    return table
+
+
+def _literal(table: dict[str, list[str]]) -> str:
+    """PostgreSQL keeps a lexeme's first 256 positions."""
     return " ".join(f"{form}:{','.join(marks[:256])}" for form, marks in table.items())
+
+
+def _pairs(table: dict[str, list[str]], words: frozenset[str]) -> str:
+    """The `pairs` tsvector (migration 005) of a doc tsvector's table: every two forms of
+    `words` (quoted) at neighbouring positions, 'a b', where `doc @@ 'a' <-> 'b'` finds
+    them: among a lexeme's first 256 positions and below the last position, where
+    PostgreSQL piles up the ones beyond.  Rows are written with the pairs _table finds;
+    this is for the rows already there when the pair words are chosen."""
+    if not words:
+        return ""
+    at: dict[int, list[str]] = {}
+    for form, marks in table.items():
+        if form in words:
+            for mark in marks[:256]:
+                pos = int(mark.rstrip("ABCD"))
+                if pos < MAX_POS:
+                    at.setdefault(pos, []).append(form)
+    return " ".join({f"{a[:-1]} {b[1:]}" for pos, forms in at.items() if pos + 1 in at
+                     for a in forms for b in at[pos + 1]})
+
+
+_ENTRY = re.compile(r"('(?:[^']|'')*'):([0-9A-D,]+)")
+
+
+def _parsed(doc: str) -> dict[str, list[str]]:
+    """A doc tsvector as PostgreSQL prints it (quoted as lexeme() quotes) back into its
+    table: the rows already there when pair words are chosen get their pairs from it."""
+    return {form: marks.split(",") for form, marks in _ENTRY.findall(doc)}
 
 
 def _rendered(raw: str) -> tuple[str, ...]:
@@ -505,6 +577,38 @@ def _save_readings(conn: Any, target: object) -> None:
                     copy.write_row((word, rank, lemma))
         cur.execute("INSERT INTO readings SELECT DISTINCT ON (word, rank) * FROM new_readings "
                     "ON CONFLICT DO NOTHING")
+
+
+def _pair_words(conn: Any) -> frozenset[str]:
+    """The pair words, quoted as in a tsvector."""
+    return frozenset(lexeme(word) for word, in conn.execute("SELECT word FROM pair_words"))
+
+
+def _choose_pairs(conn: Any) -> frozenset[str]:
+    """When the index holds PAIRS_FROM to PAIRS_UNTIL articles and has no pair words yet:
+    they are chosen (the words in most articles, in PAIR_SHARE at least) and the rows
+    there get their pairs, in the write's transaction, so a search sees either no pair
+    words or every row's pairs.  Returns the pair words (quoted), none when not chosen."""
+    import math
+
+    n = conn.execute("SELECT count(*) FROM (SELECT FROM articles LIMIT %s) t",
+                     (PAIRS_UNTIL + 1,)).fetchone()[0]
+    if not PAIRS_FROM <= n <= PAIRS_UNTIL or _pair_words(conn):
+        return frozenset()
+    conn.execute("INSERT INTO pair_words SELECT word FROM ts_stat('SELECT doc FROM articles') "
+                 "WHERE ndoc >= %s ORDER BY ndoc DESC, word LIMIT %s",
+                 (max(2, math.ceil(PAIR_SHARE * n)), PAIR_WORDS))
+    words = _pair_words(conn)
+    rows = conn.execute("SELECT seq, doc::text FROM articles").fetchall()
+    with conn.cursor() as cur:
+        cur.execute("CREATE TEMP TABLE new_pairs (seq bigint, pairs tsvector) ON COMMIT DROP")
+        with cur.copy("COPY new_pairs FROM STDIN") as copy:
+            for seq, doc in rows:
+                found = _pairs(_parsed(doc), words)
+                if found:
+                    copy.write_row((seq, found))
+        cur.execute("UPDATE articles a SET pairs = n.pairs FROM new_pairs n WHERE a.seq = n.seq")
+    return words
 
 
 def _planned(conn: Any) -> None:
