@@ -47,8 +47,8 @@ RANKED = 400  # at least this many matches ranked, and four times the page's end
 DATE_PREFIX = 1000  # at least this many newest matches read for a grouped page
 DENSE = 50  # a bitmap's row costs this many times less than a row checked in date order
 WEIGHTS = {"title": "A", "author": "B", "section": "C", "body": "D"}
-COLUMN = {"doc": "doc", "title": "title_doc", "fields": "fields",  # kind: its column
-          "pairs": "pairs"}
+COLUMN = {"doc": "doc", "title": "title_doc", "fields": "fields"}  # kind: its column
+PAIR_BASE = 32768  # migration 005: a pair's number, first word's * PAIR_BASE + second's
 _KIND = {"title": "title", "body": "doc", "author": "fields", "section": "fields"}
 _WORDS = (Term, ExpandingTerm, Phrase, Prefix, Wildcard)  # what a tsquery can ask
 
@@ -61,8 +61,8 @@ class Translation:
     """A whoosh.query tree as one SQL condition with named parameters.  A subtree over one
     tsvector column is one tsquery on it; other fields are columns."""
 
-    def __init__(self, pairs: frozenset[str] = frozenset()) -> None:
-        self.pairs = pairs  # the query's phrase words among the index's pair words
+    def __init__(self, pairs: dict[str, int] | None = None) -> None:
+        self.pairs = pairs or {}  # the query's phrase words among the index's pair words
         self.params: dict[str, Any] = {}
         self.positive: list[str] = []  # doc's tsquery of the parts outside NOT: ranking
         self.titles: list[str] = []  # title_doc's tsquery of the same: ranked candidates
@@ -171,14 +171,15 @@ class Translation:
         if len(words) != 1 or len(node.subqueries) != 2:
             return None
         (found,) = words
-        if len(found) < 2 or not set(found) <= self.pairs:
+        if len(found) < 2 or not all(w in self.pairs for w in found):
             return None
         self.positive.append(phrase)
         self.titles.append("(" + " & ".join(lexeme(w) for w in dict.fromkeys(found)) + ")")
-        pairs = " & ".join(lexeme(f"{a} {b}") for a, b in pairwise(found))
+        numbers = sorted({self.pairs[a] * PAIR_BASE + self.pairs[b] for a, b in pairwise(found)})
+        pairs = f"pairs @> {self.param(numbers)}::integer[]"
         if len(found) == 2:
-            return ("pairs", f"({pairs})")
-        return ("sql", f"({self._sql('pairs', f'({pairs})')} AND {self._sql('doc', phrase)})")
+            return ("sql", pairs)
+        return ("sql", f"({pairs} AND {self._sql('doc', phrase)})")
 
     def _field(self, field: str, text: str, positive: bool) -> tuple[str, str]:
         kind = _KIND[field]

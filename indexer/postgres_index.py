@@ -42,6 +42,7 @@ from indexer.article import Article
 from indexer.backend import BatchWrites, Hit, IndexBusy, IndexMissing, SearchPage, Write
 from indexer.i18n import _
 from indexer.pg_query import (
+    PAIR_BASE,
     Translation,
     Unanswerable,
     counting,
@@ -288,9 +289,9 @@ class PostgresIndex(BatchWrites):
         with self._conn() as conn, conn.transaction():
             # both statements see one snapshot: the page agrees with the totals
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            pairs = frozenset(word for word, in conn.execute(
-                "SELECT word FROM pair_words WHERE word = ANY(%s)", (phrased,))) \
-                if phrased else frozenset()
+            pairs = dict(conn.execute(
+                "SELECT word, number FROM pair_words WHERE word = ANY(%s)", (phrased,)
+            ).fetchall()) if phrased else {}
             tr = Translation(pairs)
             try:
                 found = [tr.condition(query)]
@@ -393,18 +394,18 @@ class PostgresReadings:
 # --- rows -------------------------------------------------------------------------------------
 
 
-def _row(article: Article, story: str | None, words: frozenset[str] = frozenset()) -> tuple:
-    """`words`: the pair words, quoted (_pair_words)."""
+def _row(article: Article, story: str | None, words: dict[str, int] | None = None) -> tuple:
+    """`words`: the pair words, quoted, and their numbers (_pair_words)."""
     published = article.published
     body = f"{article.lead}\n\n{article.body}" if article.lead else article.body
     tags = sorted({t.replace(",", " ").strip().lower() for t in article.tags} - {""})
-    pairs: set[str] = set()
-    doc = _table([(article.title, "A"), (body, "")], words, pairs)
+    pairs: set[int] = set()
+    doc = _table([(article.title, "A"), (body, "")], words or {}, pairs)
     return (article.id, article.url, article.source or "", article.title, published,
             published.isoformat() if published else None,
             _day(published.date()) if published else 0, story_number(story), tags,
             _literal(doc), tsvector([(article.author or "", "B"), (article.section or "", "C")]),
-            tsvector([(article.title, "")]), " ".join(pairs))
+            tsvector([(article.title, "")]), sorted(pairs))
 
 
 def tsvector(fields: list[tuple[str, str]]) -> str:
@@ -414,25 +415,27 @@ def tsvector(fields: list[tuple[str, str]]) -> str:
     return _literal(_table(fields))
 
 
-def _table(fields: list[tuple[str, str]], words: frozenset[str] = frozenset(),
-           pairs: set[str] | None = None) -> dict[str, list[str]]:
+def _table(fields: list[tuple[str, str]], words: dict[str, int] | None = None,
+           pairs: set[int] | None = None) -> dict[str, list[str]]:
     """Quoted lexeme -> its positions, as tsvector() writes them; with `words` (the pair
-    words, quoted), also each pair of them side by side into `pairs` (see _pairs, which
+    words, quoted, and their numbers), also the number of each two of them side by side
+    into `pairs` (see _pairs, which
     reads the same off a written tsvector).  Import spends most of its time here, so a
     word as written is looked up once in the cache of quoted forms (_rendered),
     positions are strings made once (_marks) and the pairs are found on the way."""
     table: dict[str, list[str]] = {}
     rendered = analysis.READINGS.rendered
+    words = words or {}
     start = 1
     for text, weight in fields:
         marks = _marks(weight)
         pos = start
-        before: list[str] = []  # the pair words at the position before
+        before: list[int] = []  # the pair words' numbers at the position before
         for raw in _WORD.findall(text):
             forms = rendered.get(raw)
             if forms is None:
                 forms = _rendered(raw)
-            here: list[str] = []
+            here: list[int] = []
             if forms:
                 mark = marks[pos if pos < MAX_POS else MAX_POS]
                 for form in forms:
@@ -441,10 +444,11 @@ def _table(fields: list[tuple[str, str]], words: frozenset[str] = frozenset(),
                         found = table[form] = [mark]
                     else:
                         found.append(mark)
-                    if form in words and len(found) <= 256 and pos < MAX_POS:
-                        here.append(form)
+                    number = words.get(form)
+                    if number is not None and len(found) <= 256 and pos < MAX_POS:
+                        here.append(number)
                         for first in before:
-                            pairs.add(f"{first[:-1]} {form[1:]}")  # type: ignore[union-attr]
+                            pairs.add(first * PAIR_BASE + number)  # type: ignore[union-attr]
             before = here
             pos += 1
         start = pos + 1
@@ -456,23 +460,22 @@ def _literal(table: dict[str, list[str]]) -> str:
     return " ".join(f"{form}:{','.join(marks[:256])}" for form, marks in table.items())
 
 
-def _pairs(table: dict[str, list[str]], words: frozenset[str]) -> str:
-    """The `pairs` tsvector (migration 005) of a doc tsvector's table: every two forms of
-    `words` (quoted) at neighbouring positions, 'a b', where `doc @@ 'a' <-> 'b'` finds
+def _pairs(table: dict[str, list[str]], words: dict[str, int]) -> list[int]:
+    """The `pairs` numbers (migration 005) of a doc tsvector's table: every two forms of
+    `words` (quoted) at neighbouring positions, a then b, where `doc @@ 'a' <-> 'b'` finds
     them: among a lexeme's first 256 positions and below the last position, where
     PostgreSQL piles up the ones beyond.  Rows are written with the pairs _table finds;
     this is for the rows already there when the pair words are chosen."""
-    if not words:
-        return ""
-    at: dict[int, list[str]] = {}
+    at: dict[int, list[int]] = {}
     for form, marks in table.items():
-        if form in words:
+        number = words.get(form)
+        if number is not None:
             for mark in marks[:256]:
                 pos = int(mark.rstrip("ABCD"))
                 if pos < MAX_POS:
-                    at.setdefault(pos, []).append(form)
-    return " ".join({f"{a[:-1]} {b[1:]}" for pos, forms in at.items() if pos + 1 in at
-                     for a in forms for b in at[pos + 1]})
+                    at.setdefault(pos, []).append(number)
+    return sorted({a * PAIR_BASE + b for pos, first in at.items() if pos + 1 in at
+                   for a in first for b in at[pos + 1]})
 
 
 _ENTRY = re.compile(r"('(?:[^']|'')*'):([0-9A-D,]+)")
@@ -579,29 +582,33 @@ def _save_readings(conn: Any, target: object) -> None:
                     "ON CONFLICT DO NOTHING")
 
 
-def _pair_words(conn: Any) -> frozenset[str]:
-    """The pair words, quoted as in a tsvector."""
-    return frozenset(lexeme(word) for word, in conn.execute("SELECT word FROM pair_words"))
+def _pair_words(conn: Any) -> dict[str, int]:
+    """The pair words, quoted as in a tsvector, and their numbers."""
+    return {lexeme(word): number
+            for word, number in conn.execute("SELECT word, number FROM pair_words")}
 
 
-def _choose_pairs(conn: Any) -> frozenset[str]:
+def _choose_pairs(conn: Any) -> dict[str, int]:
     """When the index holds PAIRS_FROM to PAIRS_UNTIL articles and has no pair words yet:
     they are chosen (the words in most articles, in PAIR_SHARE at least) and the rows
     there get their pairs, in the write's transaction, so a search sees either no pair
-    words or every row's pairs.  Returns the pair words (quoted), none when not chosen."""
+    words or every row's pairs.  Returns the pair words (_pair_words), none when not
+    chosen."""
     import math
 
     n = conn.execute("SELECT count(*) FROM (SELECT FROM articles LIMIT %s) t",
                      (PAIRS_UNTIL + 1,)).fetchone()[0]
     if not PAIRS_FROM <= n <= PAIRS_UNTIL or _pair_words(conn):
-        return frozenset()
-    conn.execute("INSERT INTO pair_words SELECT word FROM ts_stat('SELECT doc FROM articles') "
-                 "WHERE ndoc >= %s ORDER BY ndoc DESC, word LIMIT %s",
-                 (max(2, math.ceil(PAIR_SHARE * n)), PAIR_WORDS))
+        return {}
+    conn.execute("INSERT INTO pair_words SELECT word, row_number() OVER (ORDER BY ndoc DESC, "
+                 "word) - 1 FROM ts_stat('SELECT doc FROM articles') WHERE ndoc >= %s "
+                 "ORDER BY ndoc DESC, word LIMIT %s",
+                 (max(2, math.ceil(PAIR_SHARE * n)), min(PAIR_WORDS, PAIR_BASE)))
     words = _pair_words(conn)
     rows = conn.execute("SELECT seq, doc::text FROM articles").fetchall()
     with conn.cursor() as cur:
-        cur.execute("CREATE TEMP TABLE new_pairs (seq bigint, pairs tsvector) ON COMMIT DROP")
+        cur.execute("CREATE TEMP TABLE new_pairs (seq bigint, pairs integer[]) "
+                    "ON COMMIT DROP")
         with cur.copy("COPY new_pairs FROM STDIN") as copy:
             for seq, doc in rows:
                 found = _pairs(_parsed(doc), words)
