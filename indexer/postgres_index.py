@@ -11,6 +11,14 @@ newsmon's OWN Russian analysis (indexer/analysis.py), not a PostgreSQL dictionar
   `doc` holds title (A) then lead and body (D), a position apart, so only the body's
   tail is hit by PostgreSQL's limits (a position is at most 16383; 256 positions a
   lexeme are kept); `title_doc` the title alone; `fields` author (B) and section (C);
+* `pairs` (migration 005) numbers each two of the index's most widespread words found
+  side by side in `doc`: GIN keeps no positions, so a phrase is otherwise checked by
+  re-reading the tsvector of every article with all its words, seconds for two common
+  ones at a million articles.  The words (`pair_words`, at most PAIR_WORDS of those in
+  PAIR_SHARE of the articles) are chosen once, when a write first leaves PAIRS_FROM
+  articles, from those articles: a phrase with a rarer word has fewer articles to
+  re-read.  The choice is never revised (a pair's number must keep its meaning); an
+  index upgraded past PAIRS_UNTIL articles gets them from `newsmon reindex`;
 * queries are translated to tsquery and SQL by indexer/pg_query.py, which also says how
   a search stays fast at a million articles: exact totals from the GIN indexes alone,
   the costly ranking bounded;
