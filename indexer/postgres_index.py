@@ -427,10 +427,10 @@ def _table(fields: list[tuple[str, str]], words: dict[str, int] | None = None,
            pairs: set[int] | None = None) -> dict[str, list[str]]:
     """Quoted lexeme -> its positions, as tsvector() writes them; with `words` (the pair
     words, quoted, and their numbers), also the number of each two of them side by side
-    into `pairs` (see _pairs, which
-    reads the same off a written tsvector).  Import spends most of its time here, so a
-    word as written is looked up once in the cache of quoted forms (_rendered),
-    positions are strings made once (_marks) and the pairs are found on the way."""
+    into `pairs` (_pairs reads the same off a written tsvector).  Import spends most of
+    its time here, so a word as written is looked up once in the cache of quoted forms
+    (_rendered), positions are strings made once (_marks) and the pairs are found on the
+    way."""
     table: dict[str, list[str]] = {}
     rendered = analysis.READINGS.rendered
     words = words or {}

@@ -464,3 +464,37 @@ def test_web_page_reads_the_database_archive(tmp_path, database):
     finally:
         close_app(web)
     assert not (data / "archive.sqlite").exists()
+
+
+def test_an_index_without_pair_words_gets_them_when_rebuilt(tmp_path, database, monkeypatch):
+    """An index past the size at which pair words are chosen as it is written (one
+    upgraded to schema 5, say) has none: its phrases are re-read, right but slow.
+    `reindex` chooses them and gives every row its pairs; the answers stay the same."""
+    from indexer import postgres_index
+    from indexer.article import Article
+
+    items = records(300, seed=5)
+    for item in items[::3]:
+        item["body"] += " Школьный конкурс чтецов."
+    articles = [Article.from_json(item) for item in items]
+    monkeypatch.setattr(postgres_index, "PAIRS_UNTIL", 50)  # 300 is "too many" to choose
+    index = postgres_index.PostgresIndex(database)
+    index.add(articles)
+    from search.query import build
+
+    query = build('"конкурс чтецов"', index.query_schema())
+    before = index.search(query, limit=500)
+    with psycopg.connect(database) as conn:
+        assert conn.execute("SELECT count(*) FROM pair_words").fetchone()[0] == 0
+    monkeypatch.setattr(postgres_index, "PAIRS_FROM", 100)
+    monkeypatch.setattr(postgres_index, "PAIRS_UNTIL", 20_000)
+    monkeypatch.setattr(postgres_index, "FLUSH", 50)
+    assert index.rebuild(articles) == 300
+    with psycopg.connect(database) as conn:
+        chosen = dict(conn.execute("SELECT word, number FROM pair_words").fetchall())
+        paired = conn.execute("SELECT count(*) FROM articles WHERE pairs <> '{}'").fetchone()[0]
+    assert {"конкурс", "чтец"} <= set(chosen) and paired == 300
+    after = index.search(query, limit=500)
+    assert after.total == before.total == 100
+    assert {h.id for h in after.hits} == {h.id for h in before.hits}
+    index.close()
