@@ -408,7 +408,7 @@ def _row(article: Article, story: str | None, words: dict[str, int] | None = Non
     body = f"{article.lead}\n\n{article.body}" if article.lead else article.body
     tags = sorted({t.replace(",", " ").strip().lower() for t in article.tags} - {""})
     pairs: set[int] = set()
-    doc = _table([(article.title, "A"), (body, "")], words or {}, pairs)
+    doc = _table([(article.title, "A"), (body, "")], words, pairs)
     return (article.id, article.url, article.source or "", article.title, published,
             published.isoformat() if published else None,
             _day(published.date()) if published else 0, story_number(story), tags,
