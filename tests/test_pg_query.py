@@ -173,3 +173,46 @@ def test_pairs_found_while_writing_are_those_read_back_from_the_tsvector():
         (contest, contest), (city, city)]}
     assert _pairs(_parsed(_literal(table)), words) == sorted(pairs)
     assert _pairs(table, {}) == []
+
+
+@pytest.mark.parametrize(("first", "last", "terms"), [
+    ((2019, 1, 1), (2019, 12, 31), ["'§2019':*"]),
+    ((2010, 1, 1), (2019, 12, 31), ["'§201':*"]),
+    ((2019, 2, 27), (2019, 4, 2),
+     ["'§20190227'", "'§20190228'", "'§201903':*", "'§20190401'", "'§20190402'"]),
+    ((2024, 2, 29), (2024, 2, 29), ["'§20240229'"]),
+    ((9999, 12, 1), (9999, 12, 31), ["'§999912':*"]),
+])
+def test_a_date_range_is_whole_years_months_and_days(first, last, terms):
+    from datetime import date
+
+    from indexer.pg_query import days_query
+
+    assert days_query(date(*first), date(*last)) == "(" + " | ".join(terms) + ")"
+
+
+def test_a_date_range_holds_each_of_its_days_and_no_other():
+    """Checked day by day against the lexeme each row's day gets, for ranges of every
+    length: a day, a month's end, years, an open end (to 9999-12-31)."""
+    import random
+    import re
+    from datetime import date, timedelta
+
+    from indexer.pg_query import day_lexeme, days_query
+
+    rng = random.Random(7)
+    span = (date(1998, 1, 1), date(2062, 12, 31))
+    for _ in range(120):
+        first = date(2000, 1, 1) + timedelta(days=rng.randrange(40 * 365))
+        last = date.max if rng.random() < 0.1 else first + timedelta(
+            days=rng.choice([0, 1, 27, 30, 364, 365, 800, rng.randrange(9000)]))
+        query = days_query(first, last)
+        terms = re.findall(r"('[^']+')(:\*)?", query)
+        assert len(terms) <= 90, (first, last)
+        day = span[0]
+        while day <= span[1]:
+            lexeme = day_lexeme(day.year * 10000 + day.month * 100 + day.day)
+            inside = any(lexeme.startswith(t[:-1]) if star else lexeme == t
+                         for t, star in terms)
+            assert inside == (first <= day <= last), (first, last, day, query)
+            day += timedelta(days=1)

@@ -54,6 +54,7 @@ def corpus(tmp_path: Path) -> Path:
                     published=items[i]["published"].replace("T10", "T18"))
         items.append(copy)
     items.append(dict(items[5], title=items[5]["title"] + " обновлено"))  # a new version
+    items.append(dict(records(1, seed=4, start=1000)[0], published=None))  # undated
     return write_jsonl(tmp_path / "corpus.jsonl", items)
 
 
@@ -80,6 +81,15 @@ QUERIES = [
     ("source field", "source:reprint", {}),
     ("parentheses", "(учитель OR тренер) конкурс", {}),
     ("date range", "новость", {"day_from": date(2025, 3, 1), "day_to": date(2025, 5, 15)}),
+    ("one day", "новость", {"day_from": date(2025, 7, 7), "day_to": date(2025, 7, 7)}),
+    ("days and a month", "новость", {"day_from": date(2025, 2, 27),
+                                     "day_to": date(2025, 4, 2)}),
+    ("a year", "учитель", {"day_from": date(2025, 1, 1), "day_to": date(2025, 12, 31)}),
+    ("a decade", "учитель", {"day_from": date(2020, 1, 1), "day_to": date(2029, 12, 31)}),
+    ("from a day on", "учитель", {"day_from": date(2025, 6, 10)}),
+    ("up to a day", "новость", {"day_to": date(2025, 4, 20)}),
+    ("a range and a phrase", '"конкурс чтецов"', {"day_from": date(2025, 5, 1),
+                                                  "day_to": date(2025, 9, 30)}),
     ("source filter", "учитель", {"sources": ["second", "reprint"]}),
     ("sort by date", "учитель OR конкурс", {"sort": "date"}),
     ("sort by date, grouped", "новость", {"sort": "date", "group": True}),
@@ -104,7 +114,7 @@ def test_same_answers_as_whoosh(tmp_path, database, monkeypatch, pairs):
     export = corpus(tmp_path)
     whoosh, pg = App(DataDir(tmp_path / "w", None)), App(DataDir(tmp_path / "p", database))
     assert whoosh.import_file(export) == pg.import_file(export)
-    assert pg.data_dir.index.count() == whoosh.data_dir.index.count() == 370
+    assert pg.data_dir.index.count() == whoosh.data_dir.index.count() == 371
     with psycopg.connect(database) as conn:
         chosen = dict(conn.execute("SELECT word, number FROM pair_words").fetchall())
         pair = chosen.get("конкурс", 0) * 32768 + chosen.get("чтец", 0)
@@ -249,6 +259,28 @@ def test_migrations_from_empty_and_from_older(database):
     with pytest.raises(IndexNewer, match="newer than this newsmon") as refused:
         PostgresIndex(database).count()
     assert "\n" not in str(refused.value)
+
+
+def test_an_older_index_answers_date_ranges_once_upgraded(database):
+    """Migration 006 gives the rows already there their day lexemes: a range then finds
+    them, and a row whose day is outside it stays out."""
+    from whoosh.query import Or, Term
+
+    from indexer.postgres_index import PostgresIndex
+    from indexer.sql import migrate
+
+    assert migrate(database, upto=5) == 5
+    with psycopg.connect(database) as conn:
+        for n, day in enumerate((20250301, 20250302, 0)):
+            conn.execute("INSERT INTO articles (id, url, day, doc) VALUES (%s, %s, %s, "
+                         "'школа:1')", (f"a{n}", f"u{n}", day))
+    index = PostgresIndex(database)
+    school = Or([Term("title", "школа"), Term("body", "школа")])
+    assert index.search(school).total == 3
+    found = index.search(school, day_from=date(2025, 3, 1), day_to=date(2025, 3, 1))
+    assert [h.id for h in found.hits] == ["a0"]
+    assert index.search(school, day_from=date(2025, 3, 1)).total == 2
+    index.close()
 
 
 def test_empty_database_gets_every_migration(database):
