@@ -313,8 +313,10 @@ def counting(found: str, filters: str, group: bool) -> str:
     stories = ("count(*) FILTER (WHERE story = 0 OR NOT multi) "
                "+ count(DISTINCT story) FILTER (WHERE story <> 0 AND multi)"
                ) if group else "count(*)"
+    # without filters, straight off the bitmap: a subquery's rows cost 7% more to count
+    rows = f"articles WHERE {found}" if filters == "TRUE" else _matches(found, filters)
     return (f"SELECT count(*), {stories}, (SELECT reltuples FROM pg_class "
-            f"WHERE oid = 'articles'::regclass) FROM {_matches(found, filters)}")
+            f"WHERE oid = 'articles'::regclass) FROM {rows}")
 
 
 def dense(articles: int, table: float, wanted: int) -> bool:
