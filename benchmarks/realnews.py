@@ -155,20 +155,11 @@ def run(export: Path, admin: str, per_kind: int, compare: bool) -> dict:
             figures[f"import {label} /s"] = n / (time.perf_counter() - started)
         figures.update(pair_figures(url))
         if compare:
-            bodies = [json.loads(line)["body"] for line in export.open(encoding="utf-8")]
-            times: dict[tuple[str, str], list[float]] = {}
-            differing = []
-            for kind, text, options in queries(bodies, per_kind):
-                totals = []
-                for label, app in apps.items():
-                    started = time.perf_counter()
-                    found = app.search(text, limit=10, **options)
-                    times.setdefault((label, kind), []).append(time.perf_counter() - started)
-                    totals.append((found.total, found.articles))
-                if len(set(totals)) > 1:
-                    differing.append(f"{kind} {text} {options}: {totals}")
-            figures["queries"] = times
-            figures["differing"] = differing
+            from server import timed
+
+            figures["queries"] = queries(
+                [json.loads(line)["body"] for line in export.open(encoding="utf-8")], per_kind)
+            figures["times"], figures["differing"] = timed(apps, figures["queries"])
         for app in apps.values():
             app.close()
     finally:
@@ -217,25 +208,17 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
     print(f"{'':28}{'real':>14}{'synthetic':>14}")
     for key, value in results["real"].items():
-        if key in ("queries", "differing"):
+        if key in ("queries", "times", "differing"):
             continue
         other = results["synthetic"].get(key, float("nan"))
         print(f"{key:28}{value:14.3f}{other:14.3f}" if isinstance(value, float)
               else f"{key:28}{value:14}{other:14}")
-    times = results["real"]["queries"]
-    print(f"\nreal-text queries, median / p95 ms{'':4}{'whoosh':>18}{'postgresql':>18}")
-    for kind in dict.fromkeys(k for _, k in times):
-        cells = []
-        for label in ("whoosh", "postgresql"):
-            values = sorted(times[(label, kind)])
-            p95 = values[min(len(values) - 1, int(0.95 * len(values)))]
-            cells.append(f"{statistics.median(values) * 1000:.1f} / {p95 * 1000:.1f}")
-        print(f"{kind:38}{cells[0]:>18}{cells[1]:>18}")
-    differing = results["real"]["differing"]
-    print(f"exact totals differing between the backends: {len(differing)} of "
-          f"{sum(len(v) for (lb, _), v in times.items() if lb == 'whoosh')}")
-    for line in differing:
-        print("  " + line)
+    from server import table
+
+    print("\nreal-text queries")
+    table(results["real"]["times"], results["real"]["queries"], ["whoosh", "postgresql"])
+    print(f"exact totals differing between the backends: {len(results['real']['differing'])} "
+          f"of {len(results['real']['queries'])}")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ indexer/archive.py over indexer/sql.py) against the embedded SQLite archive and 
 index, same corpus, same queries, same run.
 
     .venv/bin/python benchmarks/server.py [N] [--scale K] [--queries-per-kind Q] [--admin URL]
-        [--keep] [--queries-on URL]
+        [--keep] [--queries-on URL] [--no-crawl]
     (default 20000 articles, 20 queries a kind, postgresql://postgres@127.0.0.1/postgres)
 
 Builds N synthetic Russian articles (benchmarks/corpus.py), imports them into a Whoosh
@@ -22,6 +22,12 @@ The copies hold the same words, so each query matches K times as many articles.
 `--keep` leaves the PostgreSQL database there (its URL printed) and `--queries-on URL`
 times the queries again on such a database alone (give the same N): building a million
 takes most of an hour, a second timing on a quiet machine a few minutes.
+
+Last (not with --queries-on; `--no-crawl` skips it), the crawl half of the goals: 200
+articles from a local site that answers each page in 200 ms, crawled by 1, 2 and 4
+workers sharing one Redis frontier (benchmarks/workers.py, which runs it alone with
+other sizes), each worker two requests in flight: time from first to last request and
+the speed-up against one worker, beside the ideal.
 """
 
 from __future__ import annotations
@@ -57,10 +63,11 @@ def _queries(per_kind: int, bodies: list[str]) -> list:
     return module.make_queries(per_kind, bodies)
 
 
-def timed(apps: dict, queries: list) -> dict[tuple[str, str], list[float]]:
-    """Each query on each backend, in turn; the exact totals compared across backends."""
+def timed(apps: dict, queries: list) -> tuple[dict[tuple[str, str], list[float]], list[str]]:
+    """Each query on each backend, in turn; the exact totals compared across backends
+    (the queries whose totals differ are returned)."""
     times: dict[tuple[str, str], list[float]] = {}
-    mismatched = 0
+    differing = []
     for _, app in apps.items():  # warm: the first search loads what a server keeps
         app.search("школа")
     for kind, text, options in queries:
@@ -70,9 +77,12 @@ def timed(apps: dict, queries: list) -> dict[tuple[str, str], list[float]]:
             found = app.search(text, limit=10, **options)
             times.setdefault((label, kind), []).append(time.perf_counter() - started)
             totals.append((found.total, found.articles))
-        mismatched += len(set(totals)) > 1
-    print(f"queries: {len(queries)} a backend, exact totals differing: {mismatched}")
-    return times
+        if len(set(totals)) > 1:
+            differing.append(f"{kind} {text} {options}: {totals}")
+    print(f"queries: {len(queries)} a backend, exact totals differing: {len(differing)}")
+    for line in differing:
+        print("  " + line)
+    return times, differing
 
 
 def table(times: dict[tuple[str, str], list[float]], queries: list, labels: list[str]) -> None:
@@ -129,6 +139,8 @@ def main() -> None:
     parser.add_argument("--admin", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--queries-on")
+    parser.add_argument("--no-crawl", action="store_true",
+                        help="skip the crawl with 1, 2 and 4 workers (Redis)")
     args = parser.parse_args()
     import json
 
@@ -138,7 +150,7 @@ def main() -> None:
         work = Path(tempfile.mkdtemp(prefix="newsmon-server-"))
         app = App(DataDir(work / "pg", args.queries_on))
         print(f"{app.data_dir.index.count()} articles in {args.queries_on}")
-        table(timed({"postgresql": app}, queries), queries, ["postgresql"])
+        table(timed({"postgresql": app}, queries)[0], queries, ["postgresql"])
         app.close()
         shutil.rmtree(work, ignore_errors=True)
         return
@@ -167,7 +179,7 @@ def main() -> None:
             took = time.perf_counter() - started
             print(f"import {label:10} {took:7.1f} s  {args.n / took:6.0f} articles/s")
         queries = _queries(args.queries_per_kind, bodies)
-        times = timed(apps, queries)
+        times, _ = timed(apps, queries)
         table(times, queries, list(apps))
         whoosh_bytes = sum(f.stat().st_size for f in (work / "whoosh" / "index").rglob("*")
                            if f.is_file())
@@ -190,7 +202,7 @@ def main() -> None:
             started = time.perf_counter()
             total = scale(url, args.scale)
             print(f"scaled to {total} articles in {time.perf_counter() - started:.0f} s")
-            table(timed(pg, queries), queries, list(pg))
+            table(timed(pg, queries)[0], queries, list(pg))
             apps = pg
         for app in apps.values():
             app.close()
@@ -203,6 +215,12 @@ def main() -> None:
         else:
             admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         shutil.rmtree(work, ignore_errors=True)
+    if not args.no_crawl:
+        import workers
+
+        print("\ncrawl: 200 articles from a local site answering in 200 ms, "
+              "one Redis frontier")
+        workers.report(workers.measure(200, 0.2, 2, [1, 2, 4]), 200, 0.2, 2)
 
 
 if __name__ == "__main__":

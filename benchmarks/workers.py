@@ -105,6 +105,38 @@ class TimedSite(SiteServer):
             self.log.append((time.monotonic(), path))
 
 
+def measure(articles: int, latency: float, per_worker: int, counts: list[int]) -> list[dict]:
+    """Each worker count crawls the same site afresh; printed as each ends, since the
+    whole takes a minute or more."""
+    with tempfile.TemporaryDirectory(prefix="newsmon-workers-") as name:
+        tmp = Path(name)
+        make_site(tmp / "site", articles)
+        results = []
+        # the site's delay applies to pages three levels deep: /news/2025/shkola-N.html
+        with TimedSite(tmp / "site", delay=latency) as site:
+            for workers in counts:
+                result = run(workers, site, tmp, per_worker,
+                             concurrency=per_worker * max(counts))
+                results.append(result)
+                print(f"{workers} worker(s): {result['articles']} articles in "
+                      f"{result['seconds']:.1f} s wall ({result['fetch_seconds']:.1f} s from "
+                      f"first to last request), {result['twice']} fetched twice; new per worker "
+                      f"{result['shares']}", flush=True)
+    return results
+
+
+def report(results: list[dict], articles: int, latency: float, per_worker: int) -> None:
+    base = results[0]
+    print(f"\n{articles} articles, {latency * 1000:.0f} ms per page, "
+          f"{per_worker} requests in flight per worker, host delay 0")
+    print("workers  wall s  fetch s  articles/s (fetch)  speed-up (fetch)  ideal")
+    for r in results:
+        rate = r["articles"] / r["fetch_seconds"]
+        print(f"{r['workers']:>7}  {r['seconds']:6.1f}  {r['fetch_seconds']:7.1f}  "
+              f"{rate:18.1f}  {base['fetch_seconds'] / r['fetch_seconds']:16.2f}  "
+              f"{r['workers'] / base['workers']:5.0f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=200)
@@ -113,29 +145,8 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2,4")
     args = parser.parse_args()
     counts = [int(w) for w in args.workers.split(",")]
-    with tempfile.TemporaryDirectory(prefix="newsmon-workers-") as name:
-        tmp = Path(name)
-        make_site(tmp / "site", args.articles)
-        results = []
-        # the site's delay applies to pages three levels deep: /news/2025/shkola-N.html
-        with TimedSite(tmp / "site", delay=args.latency) as site:
-            for workers in counts:
-                result = run(workers, site, tmp, args.per_worker,
-                             concurrency=args.per_worker * max(counts))
-                results.append(result)
-                print(f"{workers} worker(s): {result['articles']} articles in "
-                      f"{result['seconds']:.1f} s wall ({result['fetch_seconds']:.1f} s from "
-                      f"first to last request), {result['twice']} fetched twice; new per worker "
-                      f"{result['shares']}", flush=True)
-    base = results[0]
-    print(f"\n{args.articles} articles, {args.latency * 1000:.0f} ms per page, "
-          f"{args.per_worker} requests in flight per worker, host delay 0")
-    print("workers  wall s  fetch s  articles/s (fetch)  speed-up (fetch)  ideal")
-    for r in results:
-        rate = r["articles"] / r["fetch_seconds"]
-        print(f"{r['workers']:>7}  {r['seconds']:6.1f}  {r['fetch_seconds']:7.1f}  "
-              f"{rate:18.1f}  {base['fetch_seconds'] / r['fetch_seconds']:16.2f}  "
-              f"{r['workers'] / base['workers']:5.0f}")
+    results = measure(args.articles, args.latency, args.per_worker, counts)
+    report(results, args.articles, args.latency, args.per_worker)
 
 
 if __name__ == "__main__":
