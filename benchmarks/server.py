@@ -11,8 +11,9 @@ data dir and into a PostgreSQL one (a fresh database, dropped afterwards) throug
 App.import_file, then times each query kind through App.search (a page of ten with
 snippets and exact totals, grouped by story), checking both backends' totals agree.
 Reports import throughput (archiving, stories and indexing: "whoosh" is the SQLite
-archive with the Whoosh index), query latency (median, p95) and bytes per article of the
-index and of the archive.
+archive with the Whoosh index) with the CPU it took, of this process, its workers and
+the local PostgreSQL server, against what the cores could give; query latency (median,
+p95) and bytes per article of the index and of the archive.
 
 `--scale K` then makes the PostgreSQL archive K times as large, N*K articles (100000
 --scale 10 for the million of the goals): each article is copied K-1 times in SQL
@@ -33,6 +34,7 @@ the speed-up against one worker, beside the ideal.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import sys
@@ -61,6 +63,27 @@ def _queries(per_kind: int, bodies: list[str]) -> list:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.make_queries(per_kind, bodies)
+
+
+def cpu_seconds() -> tuple[float, float, float]:
+    """CPU time of this process, of its children that ended (the import's signing
+    workers) and of the local PostgreSQL's processes now running (Linux' /proc; a
+    backend that ended in between, an autovacuum worker say, is missed): whether an
+    import is bound by the cores, and whose work it is."""
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if Path(f"/proc/{pid}/comm").read_text().startswith("postgres"):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                server += int(fields[11]) + int(fields[12])  # utime, stime
+        except OSError:
+            continue
+    return (own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime,
+            server / os.sysconf("SC_CLK_TCK"))
 
 
 def timed(apps: dict, queries: list) -> tuple[dict[tuple[str, str], list[float]], list[str]]:
@@ -172,12 +195,17 @@ def main() -> None:
         apps = {"whoosh": App(DataDir(work / "whoosh", None)),
                 "postgresql": App(DataDir(work / "pg", url))}
         for label, app in apps.items():
+            before = cpu_seconds()
             started = time.perf_counter()
             app.import_file(export)
             if label == "whoosh":
                 app.compact()
             took = time.perf_counter() - started
-            print(f"import {label:10} {took:7.1f} s  {args.n / took:6.0f} articles/s")
+            spent = [(b - a) / args.n * 1000 for a, b in zip(before, cpu_seconds(), strict=True)]
+            print(f"import {label:10} {took:7.1f} s  {args.n / took:6.0f} articles/s; CPU ms an "
+                  f"article: this process {spent[0]:.2f}, its workers {spent[1]:.2f}, "
+                  f"PostgreSQL {spent[2]:.2f}; {sum(spent):.2f} in all, "
+                  f"{os.cpu_count()} cores give {os.cpu_count() * took / args.n * 1000:.2f}")
         queries = _queries(args.queries_per_kind, bodies)
         times, _ = timed(apps, queries)
         table(times, queries, list(apps))
