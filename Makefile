@@ -25,7 +25,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/web.py 100000
 	$(BIN)/python benchmarks/exports.py 20000
 	$(BIN)/python benchmarks/workers.py
-	$(BIN)/python benchmarks/server.py 20000
+	$(BIN)/python benchmarks/server.py 20000 --no-crawl  # the crawl: workers.py, just above
 
 $(STAMP): pyproject.toml $(wildcard indexer/locale/*/LC_MESSAGES/*.po)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
