@@ -118,7 +118,7 @@ def queries(bodies: list[str], per_kind: int) -> list[tuple[str, str, dict]]:
                   ("word in a month", b, {"day_from": date(year, month, 1),
                                           "day_to": date(year, month, 28)}),
                   ("across months", a, {"day_from": date(year, month, 20),
-                                             "day_to": date(year, month + 1, 10)}),
+                                        "day_to": date(year, month + 1, 10)}),
                   ("from a day on", a, {"day_from": date(year, month, 1 + n % 28)}),
                   ("prefix", a[:max(4, len(a) - 2)] + "*", {}),
                   ("OR", f"{a} OR {b}", {}),

@@ -246,9 +246,9 @@ def main() -> None:
     if not args.no_crawl:
         import workers
 
-        print("\ncrawl: 200 articles from a local site answering in 200 ms, "
-              "one Redis frontier")
-        workers.report(workers.measure(200, 0.2, 2, [1, 2, 4]), 200, 0.2, 2)
+        crawl = (200, 0.2, 2)  # articles, seconds a page, requests in flight a worker
+        print("\ncrawl: a local site, one Redis frontier")
+        workers.report(workers.measure(*crawl, [1, 2, 4]), *crawl)
 
 
 if __name__ == "__main__":
