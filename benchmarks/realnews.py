@@ -89,9 +89,6 @@ def lay_out(mirror_root: Path) -> int:
     return len(seen)
 
 
-KINDS = 11
-
-
 def queries(bodies: list[str], per_kind: int) -> list[tuple[str, str, dict]]:
     """Words as they stand side by side in the texts, in every kind the query language and
     the search options have: what an analyst asks of such an archive."""
@@ -99,7 +96,8 @@ def queries(bodies: list[str], per_kind: int) -> list[tuple[str, str, dict]]:
 
     rng = random.Random(11)
     found: list[tuple[str, str, dict]] = []
-    while len(found) < KINDS * per_kind:
+    n = 0  # rounds drawn, one query of each kind a round
+    while n < per_kind:
         words = re.findall(r"\w+", rng.choice(bodies).lower())
         i = rng.randrange(max(1, len(words) - 3))
         two, three = words[i:i + 2], words[i:i + 3]
@@ -109,7 +107,6 @@ def queries(bodies: list[str], per_kind: int) -> list[tuple[str, str, dict]]:
         if len(content) < 2:
             continue
         a, b = content[:2]
-        n = len(found) // KINDS
         year = FIRST_DAY.year + n % 2
         month = 1 + n % 11
         found += [("one word", a, {}),
@@ -125,6 +122,7 @@ def queries(bodies: list[str], per_kind: int) -> list[tuple[str, str, dict]]:
                   ("NOT", f"{a} NOT {b}", {}),
                   ("in the title", f"title:{a}", {}),
                   ("sorted by date", a, {"sort": "date"})]
+        n += 1
     return found
 
 
